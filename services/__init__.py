@@ -1,0 +1,1 @@
+"""Workbench services: every behaviour of the app, callable without Reflex."""

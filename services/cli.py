@@ -1,0 +1,160 @@
+"""`workbench`: the command line for admins and set-up, over the same services as the UI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from services import db, migrations, users
+from services.errors import WorkbenchError
+from services.operator import current_operator
+
+
+class _Cli(click.Group):
+    """Turn Workbench errors into one clear line and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            db.close_pool()
+
+
+@click.group(cls=_Cli)
+def main() -> None:
+    """Workbench command line."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    migrations.upgrade(revision)
+    click.echo(f"database at revision {migrations.current_revision()}")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+@click.confirmation_option(prompt="This drops Workbench metadata. Continue?")
+def db_downgrade(revision: str) -> None:
+    """Roll migrations back to REVISION."""
+    migrations.downgrade(revision)
+    click.echo(f"database at revision {migrations.current_revision()}")
+
+
+@main.command("setup")
+@click.option("--skip-demo", is_flag=True, help="Do not load the demo warehouse.")
+def setup(skip_demo: bool) -> None:
+    """Migrate, create the first admin if none exists, load the demo warehouse when it is empty."""
+    from services.demo import load as demo
+
+    migrations.upgrade("head")
+    created = users.ensure_first_admin()
+    if created:
+        click.echo(f"created admin {created.user.email} (password saved to "
+                   f"{users.settings().admin_credentials_file})")
+    if not skip_demo and demo.warehouse_is_empty():
+        click.echo("loading the demo warehouse (scale 1)...")
+        result = demo.load(1)
+        click.echo(f"demo warehouse loaded: {result.total_rows:,} rows in {result.seconds:.1f} s")
+
+
+@main.group("user")
+def user_group() -> None:
+    """Accounts and roles."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["viewer", "engineer", "admin", "service"]))
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(email: str, role: str, full_name: str, password_stdin: bool) -> None:
+    """Create a user; without --password-stdin a password is generated and printed once."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    created = users.create_user(current_operator(), email, role, full_name=full_name, password=password)
+    click.echo(f"created {created.user.email} ({created.user.role})")
+    if created.password:
+        click.echo(f"password: {created.password}")
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def user_list(as_json: bool) -> None:
+    """List users."""
+    rows = users.list_users(current_operator())
+    if as_json:
+        click.echo(json.dumps([{"email": u.email, "full_name": u.full_name, "role": u.role,
+                                "is_active": u.is_active} for u in rows], indent=2))
+        return
+    for u in rows:
+        click.echo(f"{u.email:40} {u.role:9} {'active' if u.is_active else 'disabled':8} {u.full_name}")
+
+
+@user_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["viewer", "engineer", "admin", "service"]))
+def user_set_role(email: str, role: str) -> None:
+    """Change a user's role."""
+    user = users.set_role(current_operator(), email, role)
+    click.echo(f"{user.email} is now {user.role}")
+
+
+@user_group.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable a user and end their sessions."""
+    user = users.set_active(current_operator(), email, False)
+    click.echo(f"{user.email} disabled")
+
+
+@user_group.command("enable")
+@click.argument("email")
+def user_enable(email: str) -> None:
+    """Re-enable a disabled user."""
+    user = users.set_active(current_operator(), email, True)
+    click.echo(f"{user.email} enabled")
+
+
+@user_group.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def user_reset_password(email: str, password_stdin: bool) -> None:
+    """Set a new password (generated and printed once unless read from stdin)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    generated = users.reset_password(current_operator(), email, password=password)
+    click.echo(f"password reset for {email.strip().lower()}")
+    if generated:
+        click.echo(f"password: {generated}")
+
+
+@main.group("demo")
+def demo_group() -> None:
+    """The finance demo warehouse."""
+
+
+@demo_group.command("load")
+@click.option("--scale", default=1, show_default=True, type=int, help="Multiplies the 100,000 expenses.")
+def demo_load(scale: int) -> None:
+    """Generate the demo warehouse (replaces the demo tables)."""
+    from services.demo import load as demo
+
+    result = demo.load(scale, progress=lambda message: click.echo(f"  {message}"))
+    for table, count in result.row_counts.items():
+        click.echo(f"{table:40} {count:>12,}")
+    click.echo(f"{result.total_rows:,} rows in {result.seconds:.1f} s "
+               f"({result.total_rows / result.seconds:,.0f} rows/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Deterministic raw Odoo events for the demo warehouse (fixed seed, no I/O)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+SEED = 20251208
+EXPENSES_PER_SCALE = 100_000
+VENDOR_COUNT = 500
+EMPLOYEE_COUNT = 300
+FIRST_DAY = date(2024, 1, 1)
+LAST_DAY = date(2025, 12, 31)
+
+CATEGORY_CODES = ("MEAL", "TRVL", "LODG", "TRNS", "OFFC", "COMM", "SOFT", "TRNG", "PROF", "RENT", "UTIL", "REPR")
+UNKNOWN_CATEGORY_CODES = ("MISC", "OLD-TRV", "GIFT", "X-ENT")
+DEPARTMENTS = ("Finance", "Sales", "Engineering", "Operations", "Human Resources", "Marketing", "IT", "Legal")
+CITIES = (("Manila", "Philippines"), ("Makati", "Philippines"), ("Quezon City", "Philippines"),
+          ("Pasig", "Philippines"), ("Taguig", "Philippines"), ("Cebu City", "Philippines"),
+          ("Davao City", "Philippines"), ("Iloilo City", "Philippines"), ("Singapore", "Singapore"),
+          ("Hong Kong", "Hong Kong"), ("San Francisco", "United States"))
+COUNTRY_IDS = {"Philippines": 177, "Singapore": 197, "Hong Kong": 98, "United States": 233}
+FIRST_NAMES = ("Maria", "Jose", "Ana", "Juan", "Andrea", "Mark", "Kristine", "Paolo", "Camille", "Miguel",
+               "Patricia", "Carlo", "Bea", "Rafael", "Angelica", "Joshua", "Nicole", "Gabriel", "Isabel",
+               "Daniel", "Katrina", "Enrique", "Sofia", "Ramon", "Liza", "Victor", "Grace", "Antonio")
+LAST_NAMES = ("Santos", "Reyes", "Cruz", "Bautista", "Garcia", "Mendoza", "Torres", "Flores", "Villanueva",
+              "Ramos", "Castillo", "Aquino", "Navarro", "Dela Cruz", "Fernandez", "Lopez", "Gonzales",
+              "Tan", "Lim", "Sy", "Chua", "Ocampo", "Pascual", "Salazar", "Domingo", "Rivera")
+VENDOR_WORDS = ("Manila", "Pacific", "Luzon", "Visayas", "Metro", "Island", "Golden", "Summit", "Prime",
+                "Evergreen", "Harbor", "Sunrise", "Bayanihan", "Mabuhay", "Archipelago", "Coral", "Northpoint",
+                "Silverline", "Bluewave", "Highland", "Cityline", "Orient", "Vista", "Pinnacle", "Sampaguita")
+VENDOR_TRADES = ("Office Supplies", "Travel Services", "Catering", "Logistics", "IT Solutions", "Printing",
+                 "Consulting", "Telecom", "Hotels", "Transport", "Software", "Training Center", "Realty",
+                 "Power Utilities", "Repairs & Maintenance", "Legal Services")
+VENDOR_SUFFIXES = ("Inc.", "Corp.", "Co.", "Trading", "Enterprises", "Holdings Inc.", "Group")
+DESCRIPTIONS = {
+    "MEAL": ("Client lunch", "Team dinner", "Working breakfast"),
+    "TRVL": ("Flight to Cebu", "Flight to Singapore", "Airport transfer"),
+    "LODG": ("Hotel stay", "Conference hotel", "Site visit lodging"),
+    "TRNS": ("Grab rides", "Fuel reimbursement", "Parking and tolls"),
+    "OFFC": ("Printer paper", "Office chairs", "Stationery"),
+    "COMM": ("Mobile load", "Internet subscription", "Courier"),
+    "SOFT": ("SaaS subscription", "Software licence", "Cloud credits"),
+    "TRNG": ("Workshop fee", "Certification exam", "Online course"),
+    "PROF": ("Audit fee", "Legal retainer", "Consulting fee"),
+    "RENT": ("Office rent", "Equipment rental", "Event venue"),
+    "UTIL": ("Electricity bill", "Water bill", "Generator fuel"),
+    "REPR": ("Aircon repair", "Laptop repair", "Vehicle maintenance"),
+}
+# Odoo hr.expense states, as the raw events carry them.
+ODOO_STATES = (("draft", 8), ("reported", 12), ("approved", 25), ("done", 50), ("refused", 5))
+CURRENCIES = (("PHP", 1, 85), ("USD", 2, 10), ("EUR", 3, 5))
+
+
+@dataclass(frozen=True)
+class Vendor:
+    vendor_id: int
+    name: str
+    tin: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Employee:
+    employee_id: int
+    full_name: str
+    department_id: int
+    hired_on: date
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def vendors(rng: random.Random) -> list[Vendor]:
+    """500 vendors with unique names and TINs."""
+    names: set[str] = set()
+    result = []
+    for vendor_id in range(1, VENDOR_COUNT + 1):
+        while True:
+            name = f"{rng.choice(VENDOR_WORDS)} {rng.choice(VENDOR_TRADES)} {rng.choice(VENDOR_SUFFIXES)}"
+            if name not in names:
+                names.add(name)
+                break
+        city, country = rng.choice(CITIES) if rng.random() < 0.3 else rng.choice(CITIES[:8])
+        tin = f"{rng.randint(100, 999)}-{rng.randint(100, 999)}-{rng.randint(100, 999)}-{rng.choice(('000', '001'))}"
+        result.append(Vendor(vendor_id, name, tin, city, country))
+    return result
+
+
+def employees(rng: random.Random) -> list[Employee]:
+    """300 employees across eight departments."""
+    result = []
+    for employee_id in range(1, EMPLOYEE_COUNT + 1):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        hired = date(2014, 1, 1) + timedelta(days=rng.randint(0, 365 * 11))
+        result.append(Employee(employee_id, name, rng.randint(1, len(DEPARTMENTS)), hired))
+    return result
+
+
+def vendor_events(rng: random.Random, vendor_list: list[Vendor]) -> Iterator[tuple[int, str, str]]:
+    """(event_id, received_at, payload) for every vendor, plus later updates for about one in five."""
+    event_id = 0
+    base = datetime(2023, 12, 1, 8, 0, tzinfo=timezone.utc)
+    for vendor in vendor_list:
+        written = base + timedelta(minutes=vendor.vendor_id * 7)
+        record = {"id": vendor.vendor_id, "name": vendor.name, "vat": vendor.tin, "city": vendor.city,
+                  "country_id": [COUNTRY_IDS[vendor.country], vendor.country], "active": True,
+                  "supplier_rank": 1, "write_date": _stamp(written)}
+        event_id += 1
+        yield event_id, written.isoformat(), json.dumps(record)
+        if rng.random() < 0.2:
+            updated = dict(record)
+            updated["write_date"] = _stamp(written + timedelta(days=rng.randint(30, 600)))
+            if rng.random() < 0.4:
+                updated["active"] = False
+            else:
+                city, country = rng.choice(CITIES[:8])
+                updated["city"], updated["country_id"] = city, [COUNTRY_IDS[country], country]
+            event_id += 1
+            yield event_id, updated["write_date"].replace(" ", "T") + "+00:00", json.dumps(updated)
+
+
+def _weighted(rng: random.Random, options: tuple, weight_index: int = -1):
+    return rng.choices(options, weights=[o[weight_index] for o in options])[0]
+
+
+def _malformed(rng: random.Random, record: dict) -> dict:
+    """One of the ways real feeds break: missing or unparseable required fields."""
+    broken = dict(record)
+    kind = rng.randrange(4)
+    if kind == 0:
+        del broken["total_amount"]
+    elif kind == 1:
+        broken["total_amount"] = rng.choice(("N/A", "1,250.00", ""))
+    elif kind == 2:
+        broken["date"] = rng.choice(("31/02/2025", "2025-13", "yesterday"))
+    else:
+        del broken["id"]
+    return broken
+
+
+def expense_events(rng: random.Random, scale: int, vendor_list: list[Vendor],
+                   employee_list: list[Employee]) -> Iterator[tuple[int, str, str]]:
+    """Raw hr.expense events: scale × 100,000 expenses, ~1% exact duplicates, ~0.5% malformed."""
+    days = (LAST_DAY - FIRST_DAY).days + 1
+    event_id = 0
+    for expense_id in range(1, EXPENSES_PER_SCALE * scale + 1):
+        spent = FIRST_DAY + timedelta(days=rng.randrange(days))
+        employee = employee_list[rng.randrange(len(employee_list))]
+        vendor = None if rng.random() < 0.02 else vendor_list[rng.randrange(len(vendor_list))]
+        code = rng.choice(UNKNOWN_CATEGORY_CODES) if rng.random() < 0.05 else rng.choice(CATEGORY_CODES)
+        currency, currency_id, _ = _weighted(rng, CURRENCIES)
+        base_amount = rng.lognormvariate(7.6, 1.0) if currency == "PHP" else rng.lognormvariate(4.2, 0.9)
+        state = _weighted(rng, ODOO_STATES)[0]
+        written = datetime(spent.year, spent.month, spent.day, 9, tzinfo=timezone.utc) + timedelta(
+            minutes=rng.randrange(60 * 24 * 20))
+        record = {
+            "id": expense_id,
+            "name": rng.choice(DESCRIPTIONS.get(code, ("Miscellaneous expense",))),
+            "date": spent.isoformat(),
+            "employee_id": [employee.employee_id, employee.full_name],
+            "department_id": [employee.department_id, DEPARTMENTS[employee.department_id - 1]],
+            "employee_first_contract_date": employee.hired_on.isoformat(),
+            "partner_id": [vendor.vendor_id, vendor.name] if vendor else False,
+            "x_category_code": code,
+            "total_amount": round(min(base_amount, 999_999.0), 2),
+            "currency_id": [currency_id, currency],
+            "state": state,
+            "write_date": _stamp(written),
+        }
+        payload = json.dumps(record)
+        received = written.isoformat()
+        event_id += 1
+        yield event_id, received, payload
+        if rng.random() < 0.01:
+            event_id += 1
+            yield event_id, received, payload
+        if rng.random() < 0.005:
+            event_id += 1
+            yield event_id, received, json.dumps(_malformed(rng, record))
+
+
+def all_events(scale: int) -> tuple[Iterator[tuple[int, str, str]], Iterator[tuple[int, str, str]]]:
+    """Vendor and expense event streams for `scale`, identical on every call."""
+    rng = random.Random(SEED)
+    vendor_list = vendors(rng)
+    employee_list = employees(rng)
+    vendor_rows = list(vendor_events(rng, vendor_list))
+    return iter(vendor_rows), expense_events(rng, scale, vendor_list, employee_list)
