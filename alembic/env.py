@@ -1,8 +1,8 @@
 """Alembic environment: migrations are raw SQL, run against services.db's database."""
 
-from alembic import context
 from sqlalchemy import create_engine, pool
 
+from alembic import context
 from services.db import sqlalchemy_url
 
 

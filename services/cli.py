@@ -8,6 +8,7 @@ import sys
 import click
 
 from services import db, migrations, users
+from services.config import settings
 from services.errors import WorkbenchError
 from services.operator import current_operator
 
@@ -61,8 +62,8 @@ def setup(skip_demo: bool) -> None:
     migrations.upgrade("head")
     created = users.ensure_first_admin()
     if created:
-        click.echo(f"created admin {created.user.email} (password saved to "
-                   f"{users.settings().admin_credentials_file})")
+        click.echo(f"created the first admin: {created.user.email}")
+        click.echo(f"password (shown once, also kept in {settings().admin_credentials_file}): {created.password}")
     if not skip_demo and demo.warehouse_is_empty():
         click.echo("loading the demo warehouse (scale 1)...")
         result = demo.load(1)

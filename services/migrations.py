@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, pool
 
+from alembic import command
 from services.config import PROJECT_ROOT
 from services.db import sqlalchemy_url
 

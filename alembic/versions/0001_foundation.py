@@ -39,7 +39,8 @@ CREATE TABLE ip_workbench.sessions (
     client_address text
 );
 CREATE INDEX sessions_user_idx ON ip_workbench.sessions (user_id);
-COMMENT ON TABLE ip_workbench.sessions IS 'Server-side login sessions; the browser holds only the token, we keep its hash.';
+COMMENT ON TABLE ip_workbench.sessions IS
+    'Server-side login sessions; the browser holds only the token, we keep its hash.';
 
 CREATE TABLE ip_workbench.login_throttle (
     email text PRIMARY KEY,
@@ -99,7 +100,8 @@ CREATE TABLE ip_workbench.activity_log (
     link text
 );
 CREATE INDEX activity_log_time_idx ON ip_workbench.activity_log (occurred_at DESC);
-COMMENT ON TABLE ip_workbench.activity_log IS 'Recent activity shown on Home: pipeline runs, queries, agent runs, loads.';
+COMMENT ON TABLE ip_workbench.activity_log IS
+    'Recent activity shown on Home: pipeline runs, queries, agent runs, loads.';
 
 CREATE TABLE ip_workbench.alerts (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -6,7 +6,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 SEED = 20251208
 EXPENSES_PER_SCALE = 100_000
@@ -105,7 +105,7 @@ def employees(rng: random.Random) -> list[Employee]:
 def vendor_events(rng: random.Random, vendor_list: list[Vendor]) -> Iterator[tuple[int, str, str]]:
     """(event_id, received_at, payload) for every vendor, plus later updates for about one in five."""
     event_id = 0
-    base = datetime(2023, 12, 1, 8, 0, tzinfo=timezone.utc)
+    base = datetime(2023, 12, 1, 8, 0, tzinfo=UTC)
     for vendor in vendor_list:
         written = base + timedelta(minutes=vendor.vendor_id * 7)
         record = {"id": vendor.vendor_id, "name": vendor.name, "vat": vendor.tin, "city": vendor.city,
@@ -157,7 +157,7 @@ def expense_events(rng: random.Random, scale: int, vendor_list: list[Vendor],
         currency, currency_id, _ = _weighted(rng, CURRENCIES)
         base_amount = rng.lognormvariate(7.6, 1.0) if currency == "PHP" else rng.lognormvariate(4.2, 0.9)
         state = _weighted(rng, ODOO_STATES)[0]
-        written = datetime(spent.year, spent.month, spent.day, 9, tzinfo=timezone.utc) + timedelta(
+        written = datetime(spent.year, spent.month, spent.day, 9, tzinfo=UTC) + timedelta(
             minutes=rng.randrange(60 * 24 * 20))
         record = {
             "id": expense_id,

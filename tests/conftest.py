@@ -1,0 +1,55 @@
+"""Test session: a fresh embedded Postgres cluster under a temporary WORKBENCH_HOME, migrated once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Must be set before services.config is first read.
+_HOME = Path(tempfile.mkdtemp(prefix="wbtest-"))
+os.environ["WORKBENCH_HOME"] = str(_HOME)
+os.environ.pop("WORKBENCH_DATABASE_URL", None)
+os.environ.setdefault("WORKBENCH_ADMIN_EMAIL", "admin@workbench.local")
+
+from services import db, migrations, users  # noqa: E402
+from services.operator import current_operator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def workbench_home() -> Path:
+    return _HOME
+
+
+@pytest.fixture(scope="session")
+def migrated() -> None:
+    """The schema at head (the migration test takes the database through base and back first)."""
+    migrations.upgrade("head")
+
+
+@pytest.fixture
+def operator():
+    return current_operator()
+
+
+@pytest.fixture
+def make_user(migrated, operator):
+    """Create users with unique emails; returns (user, password)."""
+
+    def _make(role: str = "viewer", password: str = "correct-horse-battery", name: str = ""):
+        email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        created = users.create_user(operator, email, role, full_name=name or f"Test {role.title()}",
+                                    password=password)
+        return created.user, password
+
+    return _make
+
+
+def pytest_sessionfinish(session, exitstatus):
+    db.close_pool()
+    if os.environ.get("WORKBENCH_KEEP_TEST_HOME") != "1":
+        shutil.rmtree(_HOME, ignore_errors=True)

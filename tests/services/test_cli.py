@@ -1,0 +1,67 @@
+"""The `workbench` command line, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+WORKBENCH = str(Path(sys.executable).parent / "workbench")
+
+
+def _run(*args: str, env: dict | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([WORKBENCH, *args], capture_output=True, text=True, input=stdin, timeout=180,
+                          env={**os.environ, **(env or {})})
+
+
+def test_first_run_setup_creates_one_admin_with_a_private_password_file():
+    home = Path(tempfile.mkdtemp(prefix="wbcli-"))
+    env = {"WORKBENCH_HOME": str(home)}
+    first = _run("setup", "--skip-demo", env=env)
+    assert first.returncode == 0, first.stderr
+    password = re.search(r"password \(shown once.*\): (\S+)", first.stdout).group(1)
+    credentials = home / "admin-credentials.txt"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert f"password: {password}" in credentials.read_text()
+    second = _run("setup", "--skip-demo", env=env)
+    assert second.returncode == 0 and "password" not in second.stdout
+    listed = json.loads(_run("user", "list", "--json", env=env).stdout)
+    assert [(u["email"], u["role"]) for u in listed] == [("admin@workbench.local", "admin")]
+
+
+def test_user_commands(migrated):
+    email = f"cli-{uuid.uuid4().hex[:8]}@example.com"
+    created = _run("user", "create", email, "--role", "viewer", "--name", "Cli User")
+    assert created.returncode == 0 and re.search(r"password: \S{16,}", created.stdout)
+    assert _run("user", "set-role", email, "engineer").stdout.strip() == f"{email} is now engineer"
+    assert _run("user", "disable", email).returncode == 0
+    listed = {u["email"]: u for u in json.loads(_run("user", "list", "--json").stdout)}
+    assert listed[email]["role"] == "engineer" and listed[email]["is_active"] is False
+
+
+def test_password_from_stdin(migrated):
+    from services import auth
+
+    email = f"stdin-{uuid.uuid4().hex[:8]}@example.com"
+    result = _run("user", "create", email, "--role", "engineer", "--password-stdin", stdin="a-long-password-1\n")
+    assert result.returncode == 0 and "password:" not in result.stdout
+    assert auth.login(email, "a-long-password-1").user.email == email
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("user", "set-role", "nobody@example.com", "viewer"), "error: No user with email nobody@example.com."),
+    (("user", "create", "bad-email", "--role", "viewer"), "error: 'bad-email' is not a valid email address."),
+    (("demo", "load", "--scale", "0"), "error: --scale must be a whole number from 1 to 100."),
+])
+def test_errors_are_one_clear_line_and_a_non_zero_exit(migrated, args, message):
+    result = _run(*args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == message

@@ -1,0 +1,58 @@
+"""The left navigation (PRD section 2) and Home's quick actions: only pages that exist, by permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.rbac import Permission, is_allowed
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: str
+    route: str
+    permission: Permission | None  # None: any signed-in user
+    icon: str
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("", "Home", "/", None, "house"),
+    NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
+    NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
+)
+
+QUICK_ACTIONS: tuple[NavItem, ...] = (
+    NavItem("", "Add a user", "/settings/users", Permission.MANAGE_USERS, "user-plus"),
+    NavItem("", "Review audit log", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
+)
+
+
+def _visible(items: tuple[NavItem, ...], role: str) -> list[dict[str, str]]:
+    """Items the role may open; `heading` carries the section name on the first item of each section."""
+    shown, previous = [], None
+    for item in items:
+        if not role or (item.permission is not None and not is_allowed(role, item.permission)):
+            continue
+        heading = item.section if item.section != previous else ""
+        previous = item.section
+        shown.append({"heading": heading, "label": item.label, "route": item.route, "icon": item.icon})
+    return shown
+
+
+def nav_for(role: str) -> list[dict[str, str]]:
+    """Navigation entries the role may open."""
+    return _visible(NAV, role)
+
+
+def quick_actions_for(role: str) -> list[dict[str, str]]:
+    """Quick actions the role may use."""
+    return _visible(QUICK_ACTIONS, role)
+
+
+def page_label(route: str) -> str:
+    """'Settings › Users & Roles' for a route, for messages."""
+    for item in NAV:
+        if item.route == route:
+            return f"{item.section} › {item.label}" if item.section else item.label
+    return route

@@ -1,0 +1,64 @@
+"""Settings › Audit Logs state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import reflex as rx
+
+from services import audit
+from services.errors import WorkbenchError
+from workbench.state.auth import AuthState
+
+PAGE_SIZE = 100
+ALL = "all actions"
+
+
+class AuditState(rx.State):
+    rows: list[dict[str, str]] = []
+    actions: list[str] = [ALL]
+    action: str = ALL
+    search: str = ""
+    has_more: bool = False
+    error: str = ""
+
+    async def load(self):
+        """First page of entries, newest first."""
+        auth = await self.get_state(AuthState)
+        if not auth.page_ready:
+            return
+        await self._fetch(reset=True)
+
+    async def _fetch(self, reset: bool):
+        auth = await self.get_state(AuthState)
+        actor = await auth.current_user()
+        offset = 0 if reset else len(self.rows)
+        try:
+            entries = await asyncio.to_thread(
+                audit.list_entries, actor, action=None if self.action == ALL else self.action,
+                search=self.search.strip() or None, limit=PAGE_SIZE + 1, offset=offset)
+            self.actions = [ALL, *await asyncio.to_thread(audit.list_actions, actor)]
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.error = ""
+        self.has_more = len(entries) > PAGE_SIZE
+        page = [
+            {"when": e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), "actor": e.actor_email or "",
+             "action": e.action, "target": e.target or "", "client": e.client_address or "",
+             "details": json.dumps(e.details) if e.details else ""}
+            for e in entries[:PAGE_SIZE]
+        ]
+        self.rows = page if reset else self.rows + page
+
+    async def set_action(self, action: str):
+        self.action = action
+        await self._fetch(reset=True)
+
+    async def apply_search(self, form_data: dict):
+        self.search = str(form_data.get("search", ""))
+        await self._fetch(reset=True)
+
+    async def more(self):
+        await self._fetch(reset=False)

@@ -1,0 +1,72 @@
+"""Home page state: KPIs, recent activity, alerts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from services import activity, home
+from services.errors import WorkbenchError
+from workbench.state.auth import AuthState
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class HomeState(rx.State):
+    kpis: list[dict[str, str]] = []
+    activity: list[dict[str, str]] = []
+    alerts: list[dict[str, str]] = []
+    error: str = ""
+
+    async def load(self):
+        """Fetch everything Home shows, as the signed-in user."""
+        auth = await self.get_state(AuthState)
+        if not auth.page_ready:
+            return
+        user = await auth.current_user()
+        try:
+            k = await asyncio.to_thread(home.kpis, user)
+            items = await asyncio.to_thread(activity.recent, user, 10)
+            open_alerts = await asyncio.to_thread(home.open_alerts, user)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.error = ""
+        self.kpis = [
+            _kpi("tables", "Tables", k.total_tables, "registered in the catalog", "No tables registered yet"),
+            _kpi("pipelines", "Pipelines", k.total_pipelines, "defined", "No data yet: no pipelines defined"),
+            _kpi("agents", "Agents", k.total_agents, "in the registry", "No data yet: no agents registered"),
+            {
+                "key": "dq", "title": "DQ score",
+                "value": f"{k.avg_dq_score}" if k.avg_dq_score is not None else "—",
+                "caption": (f"average over {k.tables_with_dq_score} scored tables" if k.avg_dq_score is not None
+                            else "No data yet: no quality checks have run"),
+            },
+        ]
+        self.activity = [
+            {"when": _when(a.occurred_at), "kind": a.kind.replace("_", " "), "title": a.title,
+             "status": a.status or ""}
+            for a in items
+        ]
+        self.alerts = [
+            {"id": a.id, "severity": a.severity, "source": a.source, "message": a.message,
+             "when": _when(a.created_at)}
+            for a in open_alerts
+        ]
+
+    async def dismiss(self, alert_id: str):
+        """Hide an alert for this user only."""
+        auth = await self.get_state(AuthState)
+        user = await auth.current_user()
+        try:
+            await asyncio.to_thread(home.dismiss_alert, user, alert_id)
+        except WorkbenchError as exc:
+            return rx.toast.error(str(exc))
+        self.alerts = [a for a in self.alerts if a["id"] != alert_id]
+
+
+def _kpi(key: str, title: str, value: int, caption: str, empty: str) -> dict[str, str]:
+    return {"key": key, "title": title, "value": f"{value:,}", "caption": caption if value else empty}

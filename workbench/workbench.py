@@ -1,0 +1,27 @@
+"""The Reflex app: pages, their routes and server-side access checks."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from services.rbac import Permission
+from workbench.pages.audit import audit_page
+from workbench.pages.home import home_page
+from workbench.pages.login import login_page
+from workbench.pages.not_found import not_found_page
+from workbench.pages.users import users_page
+from workbench.state.audit import AuditState
+from workbench.state.auth import AuthState
+from workbench.state.home import HomeState
+from workbench.state.users import UsersState
+
+app = rx.App()
+
+app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
+app.add_page(home_page, route="/", title="Home · Workbench",
+             on_load=[AuthState.check_access(""), HomeState.load])
+app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",
+             on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UsersState.load])
+app.add_page(audit_page, route="/settings/audit", title="Audit Logs · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_AUDIT_LOGS.value), AuditState.load])
+app.add_page(not_found_page, route="404", title="Not found · Workbench")
