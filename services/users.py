@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from services import activity, audit, db
+from services import audit, db
 from services.config import settings
 from services.errors import Conflict, InvalidInput, NotFound
 from services.passwords import check_strength, generate_password, hash_password
@@ -81,7 +81,6 @@ def create_user(actor: Any, email: str, role: str, *, full_name: str = "", passw
         user = _insert(conn, email, full_name.strip(), role, chosen)
         audit.record(action="user_created", actor=actor, target=email, client_address=client_address,
                      details={"role": role}, conn=conn)
-        activity.record(conn, "user", f"User {email} created as {role}", actor_id=getattr(actor, "id", None))
     return CreatedUser(user=user, password=None if password is not None else chosen)
 
 

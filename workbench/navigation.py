@@ -51,7 +51,8 @@ def quick_actions_for(role: str) -> list[dict[str, str]]:
 
 
 def page_label(route: str) -> str:
-    """'Settings › Users & Roles' for a route, for messages."""
+    """'Settings › Users & Roles' for a route (trailing slash or not), for messages."""
+    route = route.rstrip("/") or "/"
     for item in NAV:
         if item.route == route:
             return f"{item.section} › {item.label}" if item.section else item.label
