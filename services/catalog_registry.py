@@ -50,12 +50,19 @@ WHERE m.table_id = t.id AND t.schema_name = ANY(%(schemas)s) AND NOT EXISTS (
 """
 
 
-def register_schemas(conn: psycopg.Connection, schemas: tuple[str, ...] = WAREHOUSE_SCHEMAS) -> int:
-    """Bring the catalog rows of `schemas` in line with pg_catalog; return the number of tables registered."""
+def register_schemas(conn: psycopg.Connection, schemas: tuple[str, ...] = WAREHOUSE_SCHEMAS,
+                     exact_counts: dict[str, int] | None = None) -> int:
+    """Bring the catalog rows of `schemas` in line with pg_catalog; return the number of tables registered.
+
+    Row counts are the planner's estimates unless `exact_counts` ("schema.table" → rows) gives them."""
     params = {"schemas": list(schemas)}
     conn.execute(_DELETE_GONE_TABLES, params)
     conn.execute(_UPSERT_TABLES, params)
     conn.execute(_DELETE_GONE_COLUMNS, params)
     conn.execute(_UPSERT_COLUMNS, params)
+    for qualified, rows in (exact_counts or {}).items():
+        schema, table = qualified.split(".", 1)
+        conn.execute("UPDATE ip_workbench.tables SET row_count = %s WHERE schema_name = %s AND table_name = %s",
+                     (rows, schema, table))
     return conn.execute("SELECT count(*) FROM ip_workbench.tables WHERE schema_name = ANY(%(schemas)s)",
                         params).fetchone()[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -125,8 +127,15 @@ def vendor_events(rng: random.Random, vendor_list: list[Vendor]) -> Iterator[tup
             yield event_id, updated["write_date"].replace(" ", "T") + "+00:00", json.dumps(updated)
 
 
-def _weighted(rng: random.Random, options: tuple, weight_index: int = -1):
-    return rng.choices(options, weights=[o[weight_index] for o in options])[0]
+def _picker(rng: random.Random, options: tuple, weights: list[float]):
+    """A fast weighted choice (rng.choices rebuilds its tables on every call)."""
+    cumulative = list(itertools.accumulate(weights))
+    total = cumulative[-1]
+
+    def pick():
+        return options[bisect.bisect_right(cumulative, rng.random() * total)]
+
+    return pick
 
 
 def _malformed(rng: random.Random, record: dict) -> dict:
@@ -144,37 +153,48 @@ def _malformed(rng: random.Random, record: dict) -> dict:
     return broken
 
 
+def _record(expense_id: int, name: str, day: str, employee_json: str, hired_on: str, vendor_json: str,
+            code: str, amount: float, currency_json: str, state: str, written: str) -> str:
+    """The hr.expense payload as JSON text, assembled from pre-encoded parts (the generator's hot path)."""
+    return (f'{{"id": {expense_id}, "name": "{name}", "date": "{day}", {employee_json}, '
+            f'"employee_first_contract_date": "{hired_on}", "partner_id": {vendor_json}, '
+            f'"x_category_code": "{code}", "total_amount": {amount!r}, "currency_id": {currency_json}, '
+            f'"state": "{state}", "write_date": "{written}"}}')
+
+
 def expense_events(rng: random.Random, scale: int, vendor_list: list[Vendor],
                    employee_list: list[Employee]) -> Iterator[tuple[int, str, str]]:
     """Raw hr.expense events: scale × 100,000 expenses, ~1% exact duplicates, ~0.5% malformed."""
     days = (LAST_DAY - FIRST_DAY).days + 1
+    day_strings = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(days + 21)]
+    employees_json = [
+        (json.dumps({"employee_id": [e.employee_id, e.full_name],
+                     "department_id": [e.department_id, DEPARTMENTS[e.department_id - 1]]})[1:-1],
+         e.hired_on.isoformat())
+        for e in employee_list
+    ]
+    vendors_json = [json.dumps([v.vendor_id, v.name]) for v in vendor_list]
+    currencies = [(code, json.dumps([currency_id, code])) for code, currency_id, _ in CURRENCIES]
+    pick_currency = _picker(rng, tuple(currencies), [w for _, _, w in CURRENCIES])
+    pick_state = _picker(rng, tuple(s for s, _ in ODOO_STATES), [w for _, w in ODOO_STATES])
     event_id = 0
     for expense_id in range(1, EXPENSES_PER_SCALE * scale + 1):
-        spent = FIRST_DAY + timedelta(days=rng.randrange(days))
-        employee = employee_list[rng.randrange(len(employee_list))]
-        vendor = None if rng.random() < 0.02 else vendor_list[rng.randrange(len(vendor_list))]
+        day = rng.randrange(days)
+        employee_json, hired_on = employees_json[rng.randrange(len(employees_json))]
+        vendor_json = "false" if rng.random() < 0.02 else vendors_json[rng.randrange(len(vendors_json))]
         code = rng.choice(UNKNOWN_CATEGORY_CODES) if rng.random() < 0.05 else rng.choice(CATEGORY_CODES)
-        currency, currency_id, _ = _weighted(rng, CURRENCIES)
+        currency, currency_json = pick_currency()
         base_amount = rng.lognormvariate(7.6, 1.0) if currency == "PHP" else rng.lognormvariate(4.2, 0.9)
-        state = _weighted(rng, ODOO_STATES)[0]
-        written = datetime(spent.year, spent.month, spent.day, 9, tzinfo=UTC) + timedelta(
-            minutes=rng.randrange(60 * 24 * 20))
-        record = {
-            "id": expense_id,
-            "name": rng.choice(DESCRIPTIONS.get(code, ("Miscellaneous expense",))),
-            "date": spent.isoformat(),
-            "employee_id": [employee.employee_id, employee.full_name],
-            "department_id": [employee.department_id, DEPARTMENTS[employee.department_id - 1]],
-            "employee_first_contract_date": employee.hired_on.isoformat(),
-            "partner_id": [vendor.vendor_id, vendor.name] if vendor else False,
-            "x_category_code": code,
-            "total_amount": round(min(base_amount, 999_999.0), 2),
-            "currency_id": [currency_id, currency],
-            "state": state,
-            "write_date": _stamp(written),
-        }
-        payload = json.dumps(record)
-        received = written.isoformat()
+        amount = round(min(base_amount, 999_999.0), 2)
+        state = pick_state()
+        minutes = rng.randrange(60 * 24 * 20)
+        written_day = day_strings[day + minutes // 1440]
+        clock = f"{(minutes % 1440) // 60:02d}:{minutes % 60:02d}:00"
+        written = f"{written_day} {clock}"
+        name = rng.choice(DESCRIPTIONS.get(code, ("Miscellaneous expense",)))
+        payload = _record(expense_id, name, day_strings[day], employee_json, hired_on, vendor_json, code,
+                          amount, currency_json, state, written)
+        received = f"{written_day}T{clock}+00:00"
         event_id += 1
         yield event_id, received, payload
         if rng.random() < 0.01:
@@ -182,7 +202,7 @@ def expense_events(rng: random.Random, scale: int, vendor_list: list[Vendor],
             yield event_id, received, payload
         if rng.random() < 0.005:
             event_id += 1
-            yield event_id, received, json.dumps(_malformed(rng, record))
+            yield event_id, received, json.dumps(_malformed(rng, json.loads(payload)))
 
 
 def all_events(scale: int) -> tuple[Iterator[tuple[int, str, str]], Iterator[tuple[int, str, str]]]:
@@ -192,3 +212,33 @@ def all_events(scale: int) -> tuple[Iterator[tuple[int, str, str]], Iterator[tup
     employee_list = employees(rng)
     vendor_rows = list(vendor_events(rng, vendor_list))
     return iter(vendor_rows), expense_events(rng, scale, vendor_list, employee_list)
+
+
+def copy_text(rows: Iterator[tuple[int, str, str]]) -> Iterator[str]:
+    """Rows in COPY's text format, in batches (JSON text has no raw tabs or newlines; backslashes doubled)."""
+    batch: list[str] = []
+    for event_id, received_at, payload in rows:
+        batch.append(f"{event_id}\t{received_at}\t{payload.replace(chr(92), chr(92) * 2)}\n")
+        if len(batch) >= 5000:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
+
+
+def main() -> None:
+    """`python -m services.demo.generate SCALE`: expense events as COPY text on stdout.
+
+    The loader runs this in a second process so generation and Postgres's parsing use both cores."""
+    import sys
+
+    scale = int(sys.argv[1])
+    _, expenses = all_events(scale)
+    out = sys.stdout
+    for chunk in copy_text(expenses):
+        out.write(chunk)
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import queue
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 
 from services import activity, catalog_registry, db, home
-from services.demo.generate import all_events
+from services.config import PROJECT_ROOT
+from services.demo.generate import all_events, copy_text
 from services.errors import InvalidInput
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -39,10 +44,36 @@ def build_files() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
-def _copy_events(conn: psycopg.Connection, table: str, rows: Iterable[tuple[int, str, str]]) -> None:
+def _copy_chunks(conn: psycopg.Connection, table: str, chunks: Iterable[str | bytes]) -> None:
+    """Stream COPY text chunks into `table`."""
     with conn.cursor() as cur, cur.copy(f"COPY {table} (event_id, received_at, payload) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def _generated_expenses(scale: int) -> Iterator[bytes]:
+    """Expense events from a generator process, read ahead by a thread so generating and loading overlap."""
+    proc = subprocess.Popen([sys.executable, "-m", "services.demo.generate", str(scale)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=256)
+
+    def read_ahead() -> None:
+        while chunk := proc.stdout.read(1 << 20):
+            chunks.put(chunk)
+        chunks.put(None)
+
+    reader = threading.Thread(target=read_ahead, name="demo-generator-reader", daemon=True)
+    reader.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            yield chunk
+    finally:
+        reader.join(timeout=60)
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        if proc.wait() != 0:
+            raise RuntimeError(f"the demo data generator failed: {stderr.strip()[-2000:]}")
 
 
 def warehouse_is_empty() -> bool:
@@ -59,25 +90,23 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
     say = progress or (lambda _message: None)
     result = DemoLoadResult(scale=scale)
     started = time.perf_counter()
-    vendor_events, expense_events = all_events(scale)
+    vendor_events, _ = all_events(scale)
     files = build_files()
     with db.connection() as conn:
         conn.execute("SET LOCAL synchronous_commit = off")
+        conn.execute("SET LOCAL work_mem = '256MB'")  # dedup sorts and joins stay in memory
         conn.execute(files[0].read_text())
         say("bronze: loading Odoo vendor and expense events")
-        _copy_events(conn, "bronze.odoo_vendor_events", vendor_events)
-        _copy_events(conn, "bronze.odoo_expense_events", expense_events)
+        _copy_chunks(conn, "bronze.odoo_vendor_events", copy_text(vendor_events))
+        _copy_chunks(conn, "bronze.odoo_expense_events", _generated_expenses(scale))
         for path in files[1:]:
             say(f"building {path.stem}")
             conn.execute(path.read_text())
+        say("counting rows and registering the tables in the catalog")
         for table in DEMO_TABLES:
             result.row_counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    with db.connection() as conn:
-        conn.autocommit = True
-        for table in DEMO_TABLES:
-            conn.execute(f"ANALYZE {table}")
-    with db.connection() as conn:
-        catalog_registry.register_schemas(conn)
+        # Exact counts are known here; autovacuum gathers planner statistics in the background.
+        catalog_registry.register_schemas(conn, exact_counts=result.row_counts)
         _report(conn, result)
     result.seconds = time.perf_counter() - started
     return result

@@ -25,3 +25,6 @@ COMMENT ON COLUMN silver.vendors.tin IS 'Tax identification number (BIR TIN).';
 COMMENT ON COLUMN silver.vendors.city IS 'City of the supplier''s address.';
 COMMENT ON COLUMN silver.vendors.country IS 'Country of the supplier''s address.';
 COMMENT ON COLUMN silver.vendors.is_active IS 'False once the supplier was archived in Odoo.';
+
+-- Fresh statistics so the next build step plans its joins well.
+ANALYZE silver.vendors;

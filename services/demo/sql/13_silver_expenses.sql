@@ -1,4 +1,5 @@
--- Silver expenses: one row per expense, latest version, malformed events dropped, Odoo states renamed.
+-- Silver expenses: one row per expense, latest version, malformed events dropped, Odoo states renamed
+-- (read from the staging table that parsed each bronze payload once).
 CREATE TABLE silver.expenses (
     expense_id int PRIMARY KEY,
     expense_date date NOT NULL,
@@ -13,27 +14,20 @@ CREATE TABLE silver.expenses (
 );
 INSERT INTO silver.expenses (expense_id, expense_date, employee_id, vendor_id, category_code, description,
                              amount, currency, status, updated_at)
-SELECT DISTINCT ON ((payload ->> 'id')::int)
-    (payload ->> 'id')::int,
-    (payload ->> 'date')::date,
-    (payload -> 'employee_id' ->> 0)::int,
-    CASE WHEN jsonb_typeof(payload -> 'partner_id') = 'array' THEN (payload -> 'partner_id' ->> 0)::int END,
-    payload ->> 'x_category_code',
-    payload ->> 'name',
-    (payload ->> 'total_amount')::numeric(12,2),
-    payload -> 'currency_id' ->> 1,
-    CASE payload ->> 'state'
-        WHEN 'reported' THEN 'submitted'
-        WHEN 'done' THEN 'paid'
-        ELSE payload ->> 'state'
-    END,
-    (payload ->> 'write_date')::timestamp AT TIME ZONE 'UTC'
-FROM bronze.odoo_expense_events
-WHERE jsonb_typeof(payload -> 'id') = 'number'
-  AND jsonb_typeof(payload -> 'total_amount') = 'number'
-  AND payload ->> 'date' ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$'
-  AND payload ->> 'state' IN ('draft', 'reported', 'approved', 'done', 'refused')
-ORDER BY (payload ->> 'id')::int, payload ->> 'write_date' DESC, event_id DESC;
+SELECT DISTINCT ON (id::int)
+    id::int,
+    date::date,
+    employee_id::int,
+    vendor_id::int,
+    category_code,
+    name,
+    total_amount::numeric(12,2),
+    currency,
+    CASE state WHEN 'reported' THEN 'submitted' WHEN 'done' THEN 'paid' ELSE state END,
+    write_date::timestamp AT TIME ZONE 'UTC'
+FROM stage_expense_events
+WHERE well_formed
+ORDER BY id::int, write_date DESC, event_id DESC;
 COMMENT ON TABLE silver.expenses IS
     'Employee expense claims, deduplicated and typed; malformed source events are excluded.';
 COMMENT ON COLUMN silver.expenses.expense_id IS 'Odoo hr.expense id.';
@@ -47,3 +41,6 @@ COMMENT ON COLUMN silver.expenses.amount IS 'Claimed amount in the original curr
 COMMENT ON COLUMN silver.expenses.currency IS 'ISO currency of the amount: PHP, USD or EUR.';
 COMMENT ON COLUMN silver.expenses.status IS 'Claim status: draft, submitted, approved, paid or refused.';
 COMMENT ON COLUMN silver.expenses.updated_at IS 'Last change of the claim in Odoo.';
+
+-- Fresh statistics so the next build step plans its joins well.
+ANALYZE silver.expenses;

@@ -47,3 +47,6 @@ COMMENT ON COLUMN gold.finance_expenses.amount IS 'Claimed amount in the origina
 COMMENT ON COLUMN gold.finance_expenses.currency IS 'Original currency: PHP, USD or EUR.';
 COMMENT ON COLUMN gold.finance_expenses.amount_php IS 'Amount converted to Philippine pesos at the fixed book rate.';
 COMMENT ON COLUMN gold.finance_expenses.status IS 'Claim status: draft, submitted, approved, paid or refused.';
+
+-- Fresh statistics so the next build step plans its joins well.
+ANALYZE gold.finance_expenses;

@@ -1,0 +1,51 @@
+"""`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
+
+    python -m bench.run [--only demo,home,make_run] [--scales 1,10] [--warm-caches]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
+os.environ.pop("WORKBENCH_DATABASE_URL", None)
+
+ALL = ("demo", "home", "make_run")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated subset of " + ", ".join(ALL))
+    parser.add_argument("--scales", default="1,10", help="demo load scales")
+    parser.add_argument("--warm-caches", action="store_true", help="make_run: keep pip/npm/bun caches")
+    args = parser.parse_args()
+    chosen = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = set(chosen) - set(ALL)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+
+    from services import db, migrations
+
+    migrations.upgrade("head")
+    try:
+        if "demo" in chosen:
+            from bench import demo_load
+
+            for scale in (int(s) for s in args.scales.split(",")):
+                demo_load.run(scale)
+        if "home" in chosen:
+            from bench import home_page
+
+            home_page.run()
+        if "make_run" in chosen:
+            from bench import make_run
+
+            make_run.run(cold=not args.warm_caches)
+    finally:
+        db.close_pool()
+
+
+if __name__ == "__main__":
+    main()
