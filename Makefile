@@ -11,6 +11,7 @@ BUN_VERSION := 1.4.5
 PY_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 TOOLS_STAMP := $(TOOLS)/.installed-node$(NODE_VERSION)-bun$(BUN_VERSION)
 PORT ?= $(or $(WORKBENCH_PORT),3000)
+HOST ?= $(or $(WORKBENCH_HOST),127.0.0.1)
 
 # Node 22 and bun come from the npm registry into .tools; Reflex uses them from PATH.
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
@@ -45,10 +46,10 @@ setup: install
 
 run: install tools setup
 	@echo ""
-	@echo "  Workbench is starting at http://127.0.0.1:$(PORT)/"
+	@echo "  Workbench is starting at http://$(HOST):$(PORT)/"
 	@echo "  Sign in as $$(sed -n 's/^email: //p' $${WORKBENCH_HOME:-.workbench}/admin-credentials.txt) with the password in $${WORKBENCH_HOME:-.workbench}/admin-credentials.txt"
 	@echo ""
-	WORKBENCH_PORT=$(PORT) $(BIN)/reflex run --env prod --backend-host 127.0.0.1
+	WORKBENCH_PORT=$(PORT) $(BIN)/reflex run --env prod --backend-host $(HOST)
 
 lint: install
 	$(BIN)/ruff check .
