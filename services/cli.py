@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from services import db, migrations, users
+from services import db, migrations, query_execution, query_roles, users
 from services.config import settings
 from services.errors import WorkbenchError
 from services.operator import current_operator
@@ -23,6 +23,7 @@ class _Cli(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         finally:
+            query_execution.close_pools()
             db.close_pool()
 
 
@@ -41,6 +42,8 @@ def db_group() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     migrations.upgrade(revision)
+    if revision == "head":
+        query_roles.prepare()
     click.echo(f"database at revision {migrations.current_revision()}")
 
 
@@ -60,6 +63,7 @@ def setup(skip_demo: bool) -> None:
     from services.demo import load as demo
 
     migrations.upgrade("head")
+    query_roles.prepare()
     created = users.ensure_first_admin()
     if created:
         click.echo(f"created the first admin: {created.user.email}")

@@ -23,6 +23,9 @@ class Settings:
     lockout_minutes: int
     port: int
     host: str
+    statement_timeout_s: float
+    query_row_cap: int
+    export_row_cap: int
 
     @property
     def pgdata(self) -> Path:
@@ -58,4 +61,7 @@ def settings() -> Settings:
         lockout_minutes=int(_number("WORKBENCH_LOCKOUT_MINUTES", 15)),
         port=int(_number("WORKBENCH_PORT", 3000)),
         host=os.environ.get("WORKBENCH_HOST", "127.0.0.1"),
+        statement_timeout_s=_number("WORKBENCH_STATEMENT_TIMEOUT_S", 30),
+        query_row_cap=int(_number("WORKBENCH_QUERY_ROW_CAP", 100_000)),
+        export_row_cap=int(_number("WORKBENCH_EXPORT_ROW_CAP", 1_000_000)),
     )

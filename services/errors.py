@@ -32,7 +32,28 @@ class AccountLocked(WorkbenchError):
 
 
 class QueryFailed(WorkbenchError):
+    """The database refused or stopped a statement; carries Postgres's SQLSTATE and the error position."""
+
     status_code = 400
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, position: int | None = None,
+                 statement_index: int | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.position = position  # 0-based offset in the whole script, when Postgres gave one
+        self.statement_index = statement_index
+
+
+class QueryCancelled(QueryFailed):
+    status_code = 409
+
+
+class RateLimited(WorkbenchError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class ExternalServiceError(WorkbenchError):

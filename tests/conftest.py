@@ -16,7 +16,7 @@ os.environ["WORKBENCH_HOME"] = str(_HOME)
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 os.environ.setdefault("WORKBENCH_ADMIN_EMAIL", "admin@workbench.local")
 
-from services import db, migrations, users  # noqa: E402
+from services import db, migrations, query_execution, query_roles, users  # noqa: E402
 from services.operator import current_operator  # noqa: E402
 
 
@@ -29,6 +29,16 @@ def workbench_home() -> Path:
 def migrated() -> None:
     """The schema at head (the migration test takes the database through base and back first)."""
     migrations.upgrade("head")
+    query_roles.prepare()
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(migrated) -> None:
+    """The demo warehouse, loaded once per session when missing."""
+    from services.demo import load as demo
+
+    if demo.warehouse_is_empty():
+        demo.load(1)
 
 
 @pytest.fixture
@@ -50,6 +60,7 @@ def make_user(migrated, operator):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    query_execution.close_pools()
     db.close_pool()
     if os.environ.get("WORKBENCH_KEEP_TEST_HOME") != "1":
         shutil.rmtree(_HOME, ignore_errors=True)
