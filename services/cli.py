@@ -143,6 +143,69 @@ def user_reset_password(email: str, password_stdin: bool) -> None:
         click.echo(f"password: {generated}")
 
 
+@main.group("apikey")
+def apikey_group() -> None:
+    """API keys (each acts with its user's role)."""
+
+
+@apikey_group.command("create")
+@click.option("--user", "email", required=True, help="The user the key acts as.")
+@click.option("--name", default="", help="What the key is for, e.g. n8n.")
+def apikey_create(email: str, name: str) -> None:
+    """Create a key; it is printed once and stored hashed."""
+    from services import api_keys
+
+    created = api_keys.create_key(current_operator(), email, name)
+    click.echo(f"created key {created.record.key_prefix} for {created.record.user_email}")
+    click.echo(f"key (shown once): {created.key}")
+
+
+@apikey_group.command("revoke")
+@click.argument("prefix")
+def apikey_revoke(prefix: str) -> None:
+    """Revoke a key by its prefix (or the whole key)."""
+    from services import api_keys
+
+    revoked = api_keys.revoke_key(current_operator(), prefix)
+    click.echo(f"revoked key {revoked.key_prefix} of {revoked.user_email}")
+
+
+@apikey_group.command("list")
+def apikey_list() -> None:
+    """List keys (never their secrets)."""
+    from services import api_keys
+
+    for key in api_keys.list_keys(current_operator()):
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        click.echo(f"{key.key_prefix}  {key.user_email:32} {key.name:20} {state}")
+
+
+@main.command("sql")
+@click.option("--as", "email", required=True, help="Run with this user's role.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.argument("sql_text")
+def sql_command(email: str, fmt: str, sql_text: str) -> None:
+    """Run SQL as a user, through the same service as the editor and the API."""
+    from services import sql_output
+    from services.errors import NotFound
+
+    user = users.find_by_email(email)
+    if user is None or not user.is_active:
+        raise NotFound(f"No active user with email {email.strip().lower()}.")
+    result = query_execution.execute(user, sql_text, source="cli")
+    rows = list(result.rows)
+    more = result.has_more
+    while more:
+        page = query_execution.fetch_more(user, result.run_id)
+        rows.extend(page.rows)
+        more = page.has_more
+    names = [c.name for c in result.columns]
+    if not names:
+        click.echo(result.status_message or "OK")
+        return
+    click.echo(sql_output.render(fmt, names, rows), nl=False)
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

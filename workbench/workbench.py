@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from services.rbac import Permission
+from workbench.api.app import api
 from workbench.pages.audit import audit_page
 from workbench.pages.home import home_page
 from workbench.pages.login import login_page
@@ -15,7 +16,7 @@ from workbench.state.auth import AuthState
 from workbench.state.home import HomeState
 from workbench.state.users import UsersState
 
-app = rx.App()
+app = rx.App(api_transformer=api)
 
 app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
 app.add_page(home_page, route="/", title="Home · Workbench",

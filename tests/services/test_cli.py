@@ -65,3 +65,34 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(migrated, args, message):
     result = _run(*args)
     assert result.returncode == 1
     assert result.stderr.strip() == message
+
+
+def test_apikey_create_list_revoke(migrated, make_user):
+    from services import api_keys
+    from services.errors import NotAuthenticated
+
+    user, _ = make_user("service")
+    created = _run("apikey", "create", "--user", user.email, "--name", "n8n")
+    assert created.returncode == 0, created.stderr
+    key = re.search(r"key \(shown once\): (wbk_\S+)", created.stdout).group(1)
+    assert api_keys.authenticate(key)[0].email == user.email
+    prefix = key.split("_")[1]
+    assert prefix in _run("apikey", "list").stdout and key not in _run("apikey", "list").stdout
+    assert _run("apikey", "revoke", prefix).returncode == 0
+    with pytest.raises(NotAuthenticated):
+        api_keys.authenticate(key)
+
+
+def test_sql_command_formats(demo_warehouse, make_user):
+    user, _ = make_user("viewer")
+    sql = "SELECT code, name FROM silver.expense_categories WHERE code IN ('MEAL', 'RENT') ORDER BY code"
+    as_json = _run("sql", "--as", user.email, "--format", "json", sql)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == [{"code": "MEAL", "name": "Meals & Entertainment"},
+                                          {"code": "RENT", "name": "Rent"}]
+    assert _run("sql", "--as", user.email, "--format", "csv", sql).stdout == (
+        "code,name\nMEAL,Meals & Entertainment\nRENT,Rent\n")
+    table = _run("sql", "--as", user.email, sql).stdout
+    assert "MEAL" in table and "(2 rows)" in table
+    refused = _run("sql", "--as", user.email, "DELETE FROM silver.vendors")
+    assert refused.returncode == 1 and "read-only" in refused.stderr
