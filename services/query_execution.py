@@ -45,6 +45,7 @@ class QueryResult:
     statements: int
     status_message: str
     rows_fetched: int = 0
+    history_id: str = ""
 
 
 class _Portal:
@@ -308,7 +309,8 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
         succeeded = True
         return QueryResult(run_id=run_id, columns=columns, rows=rows, has_more=has_more,
                            execution_time_ms=elapsed_ms, statements=len(statements),
-                           status_message=status or (cursor.statusmessage or ""), rows_fetched=len(rows))
+                           status_message=status or (cursor.statusmessage or ""), rows_fetched=len(rows),
+                           history_id=history_id)
     except QueryFailed as failure:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         cancelled = isinstance(failure, QueryCancelled)
@@ -383,3 +385,65 @@ def cancel(actor: Any, run_id: str) -> bool:
     if not running:
         return False
     return _cancel_connection(run_id)
+
+
+@dataclass
+class StreamedResult:
+    """Columns now; rows batch by batch from `batches`, which releases the connection when done or closed."""
+
+    columns: list[Column]
+    batches: Any  # Iterator[list[tuple]]
+
+
+def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None = None,
+           source: str = "export", client_address: str | None = None) -> StreamedResult:
+    """Run one row-returning statement read-only and stream its rows (exports), up to the export cap."""
+    authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
+    statements = split_statements(sql_text or "")
+    if len(statements) != 1 or not statements[0].text.lower().startswith(_ROW_RETURNING[:5]):
+        raise InvalidInput("Only a single query that returns rows (SELECT, WITH, VALUES, TABLE) can be exported.")
+    statement = statements[0]
+    if reason := refusal(statement.text):
+        audit.record(action="sql_refused", actor=actor, target=statement.text[:500], client_address=client_address,
+                     details={"reason": reason})
+        raise PermissionDenied(reason)
+    cap = cap or settings().export_row_cap
+    history_id = _history_start(actor, statement.text, source)
+    pool = _pool(_kind_for(actor.role))
+    conn = pool.getconn()
+    started = time.perf_counter()
+    portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
+    try:
+        conn.execute("SET TRANSACTION READ ONLY")
+        conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                     (f"{int(settings().statement_timeout_s * 1000)}ms",))
+        portal.execute(statement.text)
+        first = portal.fetchmany(min(batch_size, cap))
+        columns = _columns(conn, portal.cursor)
+    except psycopg.Error as exc:
+        failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, len(portal.prefix))
+        _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
+        _release(pool, conn, portal)
+        raise failure from exc
+    except BaseException:
+        _release(pool, conn, portal)
+        raise
+
+    def batches():
+        sent = 0
+        status = "failed"
+        try:
+            rows = first
+            while rows:
+                rows = rows[: cap - sent]
+                sent += len(rows)
+                yield rows
+                if sent >= cap or len(rows) < batch_size:
+                    break
+                rows = portal.fetchmany(min(batch_size, cap - sent))
+            status = "completed"
+        finally:
+            _history_finish(history_id, status, rows=sent, ms=int((time.perf_counter() - started) * 1000))
+            _release(pool, conn, portal)
+
+    return StreamedResult(columns=columns, batches=batches())

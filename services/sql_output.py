@@ -16,22 +16,27 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+def json_value(value: Any) -> Any:
+    """A JSON-safe value that keeps its meaning: exact numerics as strings, ISO dates, NULL as null."""
+    if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
     if isinstance(value, decimal.Decimal):
         return str(value)
-    if isinstance(value, dt.date | dt.datetime | dt.time):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
     if isinstance(value, dict | list):
-        return value
+        return json.loads(json.dumps(value, default=str))
     return str(value)
 
 
 def render(fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> str:
     """`fmt` is table, csv or json. NULL stays distinct from the empty string in every format."""
     if fmt == "json":
-        return json.dumps([{c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+        return json.dumps([{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
                           indent=2, default=str) + "\n"
     if fmt == "csv":
         return csv_line(columns) + "".join(csv_line(row) for row in rows)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import decimal
-import json
-import uuid
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import api_keys, query_execution
+from services import api_keys, auth, query_execution, query_export
 from services.config import settings
-from services.errors import QueryFailed, RateLimited, WorkbenchError
+from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
 from services.rate_limit import SlidingWindowLimiter
+from services.sql_output import json_value
 from services.users import User
 
 REQUESTS_PER_MINUTE = 1000
@@ -25,27 +22,6 @@ REQUESTS_PER_MINUTE = 1000
 api = FastAPI(title="Workbench API", version="0.2.0", openapi_url="/api/openapi.json", docs_url="/api/docs",
               redoc_url=None)
 limiter = SlidingWindowLimiter(REQUESTS_PER_MINUTE)
-
-
-def jsonable(value: Any) -> Any:
-    """JSON-safe values that keep their meaning: exact numerics as strings, ISO dates, NULL as null."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "\\x" + bytes(value).hex()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, dict | list):
-        return json.loads(json.dumps(value, default=str))
-    return str(value)
 
 
 @api.exception_handler(WorkbenchError)
@@ -99,7 +75,7 @@ def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlRespons
         has_more = page.has_more
     truncated = len(rows) >= settings().query_row_cap
     return ExecuteSqlResponse(
-        rows=[[jsonable(v) for v in row] for row in rows], columns=[c.name for c in result.columns],
+        rows=[[json_value(v) for v in row] for row in rows], columns=[c.name for c in result.columns],
         column_types=[c.type_name for c in result.columns], execution_time_ms=result.execution_time_ms,
         row_count=len(rows), truncated=truncated)
 
@@ -116,3 +92,25 @@ async def execute_sql(body: ExecuteSqlRequest, request: Request,
 async def health() -> dict[str, str]:
     """Liveness (no auth)."""
     return {"status": "ok"}
+
+
+async def key_or_session(request: Request) -> User:
+    """An API key when one is sent, else the browser's session cookie (for downloads from the app)."""
+    if request.headers.get("authorization"):
+        return await principal(request)
+    user = await asyncio.to_thread(auth.resolve_session, request.cookies.get("wb_session"))
+    if user is None:
+        raise NotAuthenticated("Sign in, or send an API key as 'Authorization: Bearer <key>'.")
+    return user
+
+
+@api.get("/api/export/{history_id}.{fmt}", tags=["sql"],
+         responses={200: {"content": {media: {} for media in query_export.FORMATS.values()}}})
+async def export_query(history_id: str, fmt: str, request: Request,
+                       user: User = Depends(key_or_session)):  # noqa: B008
+    """Stream the whole result of a query from your history as csv, xlsx or json (up to the export cap)."""
+    client = request.client.host if request.client else None
+    export = await asyncio.to_thread(query_export.export_history_entry, user, history_id, fmt,
+                                     client_address=client)
+    return StreamingResponse(export.chunks, media_type=export.media_type,
+                             headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
