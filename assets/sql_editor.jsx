@@ -48,7 +48,7 @@ export function SqlEditor({ value, schema, errorPos, errorMessage, onChange, onR
   }, [errorPos, errorMessage]);
 
   return (
-    <div id={id} className="wb-sql-editor" style={{ border: "1px solid var(--gray-6)", borderRadius: 6 }}>
+    <div id={id} className="wb-sql-editor" style={{ border: "1px solid var(--gray-6)", borderRadius: 6, width: "100%" }}>
       <CodeMirror
         value={value}
         height={height || "260px"}

@@ -10,10 +10,12 @@ from workbench.pages.audit import audit_page
 from workbench.pages.home import home_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
+from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.users import users_page
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.home import HomeState
+from workbench.state.sql_editor import SqlEditorState
 from workbench.state.users import UsersState
 
 app = rx.App(api_transformer=api)
@@ -21,6 +23,8 @@ app = rx.App(api_transformer=api)
 app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
 app.add_page(home_page, route="/", title="Home · Workbench",
              on_load=[AuthState.check_access(""), HomeState.load])
+app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
+             on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UsersState.load])
 app.add_page(audit_page, route="/settings/audit", title="Audit Logs · Workbench",

@@ -1,0 +1,284 @@
+"""SQL Editor page state: the editor text, one page of results, history and snippets."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from services import query_execution, query_history, snippets, sql_format, warehouse_schema
+from services.errors import QueryFailed, WorkbenchError
+from workbench.state.auth import AuthState
+
+NULL = "\u2400NULL"  # how a NULL cell travels to the browser, unlike any string a query can return
+PAGE_ROWS = 100
+_NUMERIC = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "int2", "int4", "int8",
+            "float4", "float8", "money", "oid")
+DEFAULT_SQL = "SELECT vendor, SUM(amount) FROM gold.finance_expenses GROUP BY vendor"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _sort_key(value: str, numeric: bool):
+    if value == NULL:
+        return (1, 0, "")
+    if numeric:
+        try:
+            return (0, float(value), "")
+        except ValueError:
+            return (0, 0, value)
+    return (0, 0, value)
+
+
+class SqlEditorState(rx.State):
+    sql_text: str = DEFAULT_SQL
+    schema: dict[str, dict[str, list[str]]] = {}
+    tables: list[dict[str, str]] = []
+    open_table: str = ""
+    open_columns: list[dict[str, str]] = []
+    columns: list[str] = []
+    column_types: list[str] = []
+    numeric: list[bool] = []
+    rows: list[list[str]] = []
+    run_id: str = ""
+    history_id: str = ""
+    running: bool = False
+    has_more: bool = False
+    summary: str = ""
+    error: str = ""
+    error_pos: int = -1
+    sort_col: int = -1
+    sort_desc: bool = False
+    page: int = 0
+    tab: str = "results"
+    history: list[dict[str, str]] = []
+    history_search: str = ""
+    snippet_rows: list[dict[str, str]] = []
+    snippet_search: str = ""
+    save_open: bool = False
+    notice: str = ""
+    _tree: dict[str, Any] = {}
+
+    async def _actor(self):
+        auth = await self.get_state(AuthState)
+        return await auth.current_user(), auth.router.session.client_ip
+
+    async def load(self):
+        """Sidebar and autocomplete from the live warehouse."""
+        auth = await self.get_state(AuthState)
+        if not auth.page_ready:
+            return
+        user, _ip = await self._actor()
+        try:
+            tree = await asyncio.to_thread(warehouse_schema.warehouse_columns, user)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self._tree = tree
+        self.schema = warehouse_schema.completion_schema(tree)
+        self.tables = [{"schema": s, "table": t, "name": f"{s}.{t}"} for s, tables in tree.items() for t in tables]
+
+    def set_sql_text(self, text: str):
+        self.sql_text = text
+
+    def toggle_table(self, name: str):
+        """Open a table in the sidebar (its columns) and put its name in the editor."""
+        if self.open_table == name:
+            self.open_table, self.open_columns = "", []
+            return
+        schema, table = name.split(".", 1)
+        self.open_table = name
+        self.open_columns = [{"name": c, "type": t} for c, t in self._tree.get(schema, {}).get(table, [])]
+        return rx.call_script(f"window.wbInsertText && window.wbInsertText({name!r})")
+
+    @rx.var
+    def page_rows(self) -> list[list[str]]:
+        """The rows of the current page, sorted within the loaded rows when a header was clicked."""
+        rows = self.rows
+        if 0 <= self.sort_col < len(self.columns):
+            numeric = self.numeric[self.sort_col]
+            rows = sorted(rows, key=lambda r: _sort_key(r[self.sort_col], numeric), reverse=self.sort_desc)
+        start = self.page * PAGE_ROWS
+        return rows[start:start + PAGE_ROWS]
+
+    @rx.var
+    def page_label(self) -> str:
+        if not self.rows:
+            return ""
+        start = self.page * PAGE_ROWS
+        return f"rows {start + 1}–{min(start + PAGE_ROWS, len(self.rows))} of {len(self.rows):,} loaded"
+
+    @rx.var
+    def last_page(self) -> int:
+        return max(0, (len(self.rows) - 1) // PAGE_ROWS)
+
+    def sort_by(self, index: int):
+        if self.sort_col == index:
+            self.sort_desc = not self.sort_desc
+        else:
+            self.sort_col, self.sort_desc = index, False
+        self.page = 0
+
+    def next_page(self):
+        self.page = min(self.page + 1, self.last_page)
+
+    def previous_page(self):
+        self.page = max(0, self.page - 1)
+
+    def set_tab(self, tab: str):
+        self.tab = tab
+        if tab == "history":
+            return SqlEditorState.load_history
+        if tab == "snippets":
+            return SqlEditorState.load_snippets
+
+    def _show(self, result: query_execution.QueryResult, reset: bool) -> None:
+        if reset:
+            self.columns = [c.name for c in result.columns]
+            self.column_types = [c.type_name for c in result.columns]
+            self.numeric = [c.type_name in _NUMERIC for c in result.columns]
+            self.rows, self.page, self.sort_col = [], 0, -1
+        self.rows = self.rows + [[_cell(v) for v in row] for row in result.rows]
+        self.has_more = result.has_more
+
+    @rx.event(background=True)
+    async def run(self, text: str = "", offset: int = 0):
+        """Run the selection (from the editor) or the whole text, without blocking the page."""
+        async with self:
+            if self.running:
+                return
+            script = text if text.strip() else self.sql_text
+            offset = offset if text.strip() else 0
+            run_id = uuid.uuid4().hex
+            self.running, self.run_id, self.error, self.error_pos, self.notice = True, run_id, "", -1, ""
+            self.tab = "results"
+            user, ip = await self._actor()
+        try:
+            result = await asyncio.to_thread(query_execution.execute, user, script, run_id=run_id,
+                                             client_address=ip)
+        except WorkbenchError as exc:
+            async with self:
+                self.running = False
+                self.error = str(exc)
+                position = getattr(exc, "position", None)
+                self.error_pos = offset + position if isinstance(exc, QueryFailed) and position is not None else -1
+                if self.error_pos >= 0:
+                    line = self.sql_text[: self.error_pos].count("\n") + 1
+                    column = self.error_pos - (self.sql_text.rfind("\n", 0, self.error_pos) + 1) + 1
+                    self.error = f"{self.error} (line {line}, column {column})"
+                self.columns, self.rows, self.summary = [], [], ""
+            return
+        async with self:
+            self.running = False
+            self.history_id = result.history_id
+            self._show(result, reset=True)
+            count = f"{len(self.rows):,}{'+' if result.has_more else ''}"
+            self.summary = (f"{count} rows in {result.execution_time_ms:,} ms" if result.columns
+                            else f"{result.status_message or 'Done'} in {result.execution_time_ms:,} ms")
+
+    async def load_more(self):
+        """The next 1,000 rows from the server-side cursor."""
+        user, _ip = await self._actor()
+        try:
+            result = await asyncio.to_thread(query_execution.fetch_more, user, self.run_id)
+        except WorkbenchError as exc:
+            self.error, self.has_more = str(exc), False
+            return
+        self._show(result, reset=False)
+        self.summary = f"{len(self.rows):,}{'+' if result.has_more else ''} rows loaded"
+
+    async def cancel(self):
+        """Stop the running statement in the database."""
+        user, _ip = await self._actor()
+        await asyncio.to_thread(query_execution.cancel, user, self.run_id)
+
+    def format_sql(self):
+        """Pretty-print with sqlglot (Postgres)."""
+        try:
+            self.sql_text = sql_format.format_sql(self.sql_text)
+            self.error, self.error_pos = "", -1
+        except WorkbenchError as exc:
+            self.error = str(exc)
+
+    def copy_cell(self, value: str):
+        return [rx.set_clipboard("" if value == NULL else value), rx.toast.info("Copied", duration=1200)]
+
+    async def load_history(self):
+        user, _ip = await self._actor()
+        try:
+            entries = await asyncio.to_thread(query_history.list_history, user, self.history_search)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.history = [
+            {"id": e.id, "when": e.executed_at.strftime("%Y-%m-%d %H:%M:%S"), "user": e.user_email,
+             "sql": e.sql, "status": e.status, "rows": "" if e.rows_returned is None else f"{e.rows_returned:,}",
+             "ms": "" if e.execution_time_ms is None else f"{e.execution_time_ms:,}", "error": e.error_message or ""}
+            for e in entries
+        ]
+
+    async def search_history(self, form: dict):
+        self.history_search = str(form.get("q", ""))
+        await self.load_history()
+
+    def load_sql(self, text: str):
+        """Put a query from history or a snippet into the editor."""
+        self.sql_text = text
+        self.error, self.error_pos = "", -1
+        self.notice = "Loaded into the editor."
+
+    async def load_snippets(self):
+        user, _ip = await self._actor()
+        try:
+            found = await asyncio.to_thread(snippets.search, user, self.snippet_search)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.snippet_rows = [
+            {"id": s.id, "name": s.name, "description": s.description, "sql": s.sql, "tags": ", ".join(s.tags),
+             "owner": s.owner_email, "mine": "yes" if s.owner_id == user.id or user.role == "admin" else ""}
+            for s in found
+        ]
+
+    async def search_snippets(self, form: dict):
+        self.snippet_search = str(form.get("q", ""))
+        await self.load_snippets()
+
+    def open_save(self):
+        self.save_open = True
+
+    def set_save_open(self, value: bool):
+        self.save_open = value
+
+    async def save_snippet(self, form: dict):
+        """Save the editor's SQL as a snippet."""
+        user, _ip = await self._actor()
+        try:
+            saved = await asyncio.to_thread(snippets.save, user, str(form.get("name", "")), self.sql_text,
+                                            description=str(form.get("description", "")),
+                                            tags=str(form.get("tags", "")))
+        except WorkbenchError as exc:
+            return rx.toast.error(str(exc))
+        self.save_open = False
+        self.notice = f"Saved snippet “{saved.name}”."
+        await self.load_snippets()
+
+    async def delete_snippet(self, snippet_id: str):
+        user, _ip = await self._actor()
+        try:
+            await asyncio.to_thread(snippets.delete, user, snippet_id)
+        except WorkbenchError as exc:
+            return rx.toast.error(str(exc))
+        await self.load_snippets()
