@@ -14,9 +14,9 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 NAV_BY_ROLE = {
-    "viewer": ["Home"],
-    "engineer": ["Home"],
-    "admin": ["Home", "Users & Roles", "Audit Logs"],
+    "viewer": ["Home", "SQL Editor"],
+    "engineer": ["Home", "SQL Editor"],
+    "admin": ["Home", "SQL Editor", "Users & Roles", "Audit Logs"],
 }
 
 

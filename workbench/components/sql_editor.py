@@ -22,6 +22,7 @@ class SqlEditor(rx.NoSSRComponent):
     ]
 
     value: rx.Var[str]
+    revision: rx.Var[int]  # bumped when the server replaces the text (Format, Load)
     schema: rx.Var[dict[str, Any]]
     error_pos: rx.Var[int]
     error_message: rx.Var[str]

@@ -152,8 +152,9 @@ def sql_editor_page() -> rx.Component:
             _sidebar(),
             rx.vstack(
                 _toolbar(),
-                sql_editor(value=S.sql_text, schema=S.schema, error_pos=S.error_pos, error_message=S.error,
-                           on_change=S.set_sql_text, on_run=S.run, id="sql-editor", height="260px"),
+                sql_editor(value=S.sql_text, revision=S.text_revision, schema=S.schema, error_pos=S.error_pos,
+                           error_message=S.error, on_change=S.set_sql_text, on_run=S.run, id="sql-editor",
+                           height="260px"),
                 rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", id="sql-error", width="100%")),
                 rx.cond(S.notice != "", rx.text(S.notice, size="2", color_scheme="green", id="sql-notice")),
                 rx.tabs.root(

@@ -44,6 +44,7 @@ def _sort_key(value: str, numeric: bool):
 
 class SqlEditorState(rx.State):
     sql_text: str = DEFAULT_SQL
+    text_revision: int = 0
     schema: dict[str, dict[str, list[str]]] = {}
     tables: list[dict[str, str]] = []
     open_table: str = ""
@@ -208,6 +209,7 @@ class SqlEditorState(rx.State):
         """Pretty-print with sqlglot (Postgres)."""
         try:
             self.sql_text = sql_format.format_sql(self.sql_text)
+            self.text_revision += 1
             self.error, self.error_pos = "", -1
         except WorkbenchError as exc:
             self.error = str(exc)
@@ -236,6 +238,7 @@ class SqlEditorState(rx.State):
     def load_sql(self, text: str):
         """Put a query from history or a snippet into the editor."""
         self.sql_text = text
+        self.text_revision += 1
         self.error, self.error_pos = "", -1
         self.notice = "Loaded into the editor."
 
