@@ -12,7 +12,7 @@ import tempfile
 os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
-ALL = ("demo", "home", "make_run")
+ALL = ("demo", "home", "sql", "make_run")
 
 
 def main() -> None:
@@ -26,9 +26,10 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
-    from services import db, migrations
+    from services import db, migrations, query_execution, query_roles
 
     migrations.upgrade("head")
+    query_roles.prepare()
     try:
         if "demo" in chosen:
             from bench import demo_load
@@ -39,11 +40,19 @@ def main() -> None:
             from bench import home_page
 
             home_page.run()
+        if "sql" in chosen:
+            from bench import query_service
+            from services.demo import load as demo
+
+            if demo.warehouse_is_empty():
+                demo.load(1)
+            query_service.run()
         if "make_run" in chosen:
             from bench import make_run
 
             make_run.run(cold=not args.warm_caches)
     finally:
+        query_execution.close_pools()
         db.close_pool()
 
 

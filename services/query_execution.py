@@ -115,6 +115,7 @@ def _pool(kind: str) -> ConnectionPool:
     def configure(conn: psycopg.Connection) -> None:
         conn.read_only = kind == "reader"
         conn.execute("SET idle_in_transaction_session_timeout = '15min'")
+        conn.execute(f"SET statement_timeout = '{int(settings().statement_timeout_s * 1000)}ms'")
         conn.commit()
 
     created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure,
@@ -154,16 +155,21 @@ def _release(pool: ConnectionPool, conn: psycopg.Connection, cursor: _Portal | p
     pool.putconn(conn)
 
 
-def _history_start(actor: Any, sql_text: str, source: str) -> str:
+def _history_record(actor: Any, sql_text: str, source: str, status: str, *, rows: int | None = None,
+                    ms: int | None = None, error: str | None = None, sqlstate: str | None = None) -> str:
+    """One history row per run, written when the run ends (one round trip, no waiting on the disk flush)."""
     with db.connection() as conn:
+        conn.execute("SET LOCAL synchronous_commit = off")
         return str(conn.execute(
-            "INSERT INTO ip_workbench.query_history (user_id, sql, status, source) VALUES (%s, %s, 'running', %s)"
-            " RETURNING id", (getattr(actor, "id", None), sql_text, source)).fetchone()[0])
+            "INSERT INTO ip_workbench.query_history (user_id, sql, status, source, rows_returned, execution_time_ms,"
+            " error_message, sqlstate) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (getattr(actor, "id", None), sql_text, status, source, rows, ms, error, sqlstate)).fetchone()[0])
 
 
 def _history_finish(history_id: str, status: str, *, rows: int | None = None, ms: int | None = None,
                     error: str | None = None, sqlstate: str | None = None) -> None:
     with db.connection() as conn:
+        conn.execute("SET LOCAL synchronous_commit = off")
         conn.execute(
             "UPDATE ip_workbench.query_history SET status = %s, rows_returned = coalesce(%s, rows_returned),"
             " execution_time_ms = coalesce(%s, execution_time_ms), error_message = %s, sqlstate = %s"
@@ -247,12 +253,11 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     if not statements:
         raise InvalidInput("The script holds only comments; there is nothing to run.")
     run_id = run_id or uuid.uuid4().hex
-    history_id = _history_start(actor, sql_text, source)
     for statement in statements:
         if reason := refusal(statement.text):
             audit.record(action="sql_refused", actor=actor, target=statement.text[:500],
                          client_address=client_address, details={"reason": reason})
-            _history_finish(history_id, "failed", error=reason, sqlstate="42501")
+            _history_record(actor, sql_text, source, "failed", error=reason, sqlstate="42501")
             raise PermissionDenied(reason)
     close_result(actor, None)  # one open result per user: a new query closes the previous one
     timeout = timeout_s or settings().statement_timeout_s
@@ -267,7 +272,8 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     cursor: _Portal | psycopg.Cursor | None = None
     keep_open = False
     try:
-        conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",))
+        if timeout != settings().statement_timeout_s:  # the pool's sessions carry the default
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",))
         writes = any(not s.text.lower().startswith(_ROW_RETURNING) for s in statements)
         status = ""
         for index, statement in enumerate(statements):
@@ -299,13 +305,13 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
             conn.commit()
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         has_more = bool(cursor.description) and len(rows) == page_size and len(rows) < settings().query_row_cap
+        history_id = _history_record(actor, sql_text, source, "completed", ms=elapsed_ms,
+                                     rows=len(rows) if cursor.description else cursor.rowcount)
         if has_more:
             keep_open = True
             with _lock:
                 _open[run_id] = _OpenResult(getattr(actor, "id", None), kind == "writer", pool, conn, cursor,
                                             len(rows), history_id)
-        _history_finish(history_id, "completed", rows=len(rows) if cursor.description else cursor.rowcount,
-                        ms=elapsed_ms)
         succeeded = True
         return QueryResult(run_id=run_id, columns=columns, rows=rows, has_more=has_more,
                            execution_time_ms=elapsed_ms, statements=len(statements),
@@ -314,14 +320,14 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     except QueryFailed as failure:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         cancelled = isinstance(failure, QueryCancelled)
-        _history_finish(history_id, "cancelled" if cancelled else "failed", ms=elapsed_ms, error=str(failure),
-                        sqlstate=failure.sqlstate)
+        _history_record(actor, sql_text, source, "cancelled" if cancelled else "failed", ms=elapsed_ms,
+                        error=str(failure), sqlstate=failure.sqlstate)
         if failure.sqlstate in _DENIED_SQLSTATES:
             audit.record(action="sql_denied", actor=actor, target=sql_text[:500], client_address=client_address,
                          details={"error": str(failure)})
         raise
     except psycopg.Error as exc:  # commit or fetch failures
-        _history_finish(history_id, "failed", error=str(exc).strip(), sqlstate=exc.sqlstate)
+        _history_record(actor, sql_text, source, "failed", error=str(exc).strip(), sqlstate=exc.sqlstate)
         raise QueryFailed(exc.diag.message_primary or str(exc).strip(), sqlstate=exc.sqlstate) from exc
     finally:
         timer.cancel()
@@ -408,7 +414,7 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
                      details={"reason": reason})
         raise PermissionDenied(reason)
     cap = cap or settings().export_row_cap
-    history_id = _history_start(actor, statement.text, source)
+    history_id = _history_record(actor, statement.text, source, "running")
     pool = _pool(_kind_for(actor.role))
     conn = pool.getconn()
     started = time.perf_counter()
