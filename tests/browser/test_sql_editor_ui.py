@@ -81,8 +81,15 @@ def test_flow_2_end_to_end(page: Page, make_user, tmp_path):
     page.click("#tab-snippets")
     page.fill("#snippet-search", "vendors")
     page.keyboard.press("Enter")
-    expect(page.locator(".snippet-row", has_text=name)).to_be_visible()
+    snippet = page.locator(".snippet-row", has_text=name)
+    expect(snippet).to_be_visible()
     screenshot(page, "sql-snippets")
+    # Edit it: load, change the SQL, update in place.
+    snippet.locator(".edit").click()
+    _type_sql(page, FLOW_2_SQL + " ORDER BY 2 DESC")
+    page.click("#update-snippet")
+    expect(page.locator("#sql-notice")).to_contain_text(f"Updated snippet “{name}”")
+    expect(page.locator(".snippet-row", has_text=name)).to_contain_text("ORDER BY 2 DESC")
     # Tomorrow: reload it from History.
     _type_sql(page, "SELECT 1")
     page.click("#tab-history")

@@ -39,6 +39,8 @@ def _toolbar() -> rx.Component:
                   id="cancel-sql"),
         rx.button("Format", on_click=S.format_sql, variant="soft", id="format-sql"),
         rx.button("Save snippet", on_click=S.open_save, variant="soft", id="save-snippet"),
+        rx.cond(S.editing_id != "", rx.button("Update snippet", on_click=S.update_snippet, variant="soft",
+                                              color_scheme="green", id="update-snippet")),
         rx.cond(S.history_id != "", rx.hstack(rx.text("Export", size="2", color_scheme="gray"),
                                                 export("csv", "CSV"), export("xlsx", "Excel"),
                                                 export("json", "JSON"), align="center", spacing="2")),
@@ -136,8 +138,11 @@ def _snippets() -> rx.Component:
                 rx.table.cell(rx.code(s["sql"], size="1"), max_width="420px"),
                 rx.table.cell(rx.hstack(
                     rx.button("Load", size="1", variant="soft", on_click=S.load_sql(s["sql"]), class_name="load"),
-                    rx.cond(s["mine"] == "yes", rx.button("Delete", size="1", variant="soft", color_scheme="red",
-                                                          on_click=S.delete_snippet(s["id"]))))),
+                    rx.cond(s["mine"] == "yes", rx.hstack(
+                        rx.button("Edit", size="1", variant="soft", class_name="edit",
+                                  on_click=S.edit_snippet(s["id"], s["name"], s["sql"])),
+                        rx.button("Delete", size="1", variant="soft", color_scheme="red", class_name="delete",
+                                  on_click=S.delete_snippet(s["id"])))))),
                 class_name="snippet-row"))),
             size="1", width="100%", id="snippets-table"),
         width="100%",

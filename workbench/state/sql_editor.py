@@ -69,6 +69,8 @@ class SqlEditorState(rx.State):
     snippet_rows: list[dict[str, str]] = []
     snippet_search: str = ""
     save_open: bool = False
+    editing_id: str = ""
+    editing_name: str = ""
     notice: str = ""
     _tree: dict[str, Any] = {}
 
@@ -276,6 +278,25 @@ class SqlEditorState(rx.State):
             return rx.toast.error(str(exc))
         self.save_open = False
         self.notice = f"Saved snippet “{saved.name}”."
+        await self.load_snippets()
+
+    def edit_snippet(self, snippet_id: str, name: str, text: str):
+        """Load one of your snippets to change its SQL; 'Update snippet' then saves it in place."""
+        self.load_sql(text)
+        self.editing_id, self.editing_name = snippet_id, name
+        self.notice = f"Editing snippet “{name}”: change the SQL, then Update snippet."
+
+    async def update_snippet(self):
+        """Save the editor's SQL into the snippet being edited (owner or admin)."""
+        user, _ip = await self._actor()
+        try:
+            current = await asyncio.to_thread(snippets.get, user, self.editing_id)
+            saved = await asyncio.to_thread(snippets.update, user, self.editing_id, current.name, self.sql_text,
+                                            description=current.description, tags=current.tags)
+        except WorkbenchError as exc:
+            return rx.toast.error(str(exc))
+        self.notice = f"Updated snippet “{saved.name}”."
+        self.editing_id, self.editing_name = "", ""
         await self.load_snippets()
 
     async def delete_snippet(self, snippet_id: str):
