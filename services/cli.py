@@ -192,13 +192,8 @@ def sql_command(email: str, fmt: str, sql_text: str) -> None:
     user = users.find_by_email(email)
     if user is None or not user.is_active:
         raise NotFound(f"No active user with email {email.strip().lower()}.")
-    result = query_execution.execute(user, sql_text, source="cli")
-    rows = list(result.rows)
-    more = result.has_more
-    while more:
-        page = query_execution.fetch_more(user, result.run_id)
-        rows.extend(page.rows)
-        more = page.has_more
+    result = query_execution.execute_all(user, sql_text, source="cli")
+    rows = result.rows
     names = [c.name for c in result.columns]
     if not names:
         click.echo(result.status_message or "OK")

@@ -415,6 +415,31 @@ def _export_statement(actor: Any, sql_text: str, client_address: str | None) -> 
     return statement
 
 
+def _export_failed(exc: BaseException, actor: Any, statement: Statement, prefix_length: int, history_id: str,
+                   pool: ConnectionPool, conn: psycopg.Connection, cursor: Any) -> BaseException:
+    """Release an export's connection after a failure; a database error becomes a QueryFailed."""
+    _release(pool, conn, cursor)
+    if not isinstance(exc, psycopg.Error):
+        _history_finish(history_id, "failed", error=type(exc).__name__)
+        return exc
+    failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, prefix_length)
+    _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
+    return failure
+
+
+def execute_all(actor: Any, sql_text: str, **options: Any) -> QueryResult:
+    """execute() and every further page, up to the row cap (the REST API and the CLI)."""
+    result = execute(actor, sql_text, **options)
+    more = result.has_more
+    while more:
+        page = fetch_more(actor, result.run_id)
+        result.rows.extend(page.rows)
+        more = page.has_more
+    result.has_more = False
+    result.rows_fetched = len(result.rows)
+    return result
+
+
 def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str = "export",
              client_address: str | None = None) -> Any:
     """CSV of one query's rows straight from Postgres's COPY (header, NULL empty, '' quoted), read-only.
@@ -435,14 +460,8 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
         copy = copy_cm.__enter__()
         chunks = iter(copy)
         first = next(chunks, b"")
-    except psycopg.Error as exc:
-        failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, len(prefix))
-        _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
-        _release(pool, conn, cursor)
-        raise failure from exc
-    except BaseException:
-        _release(pool, conn, cursor)
-        raise
+    except BaseException as exc:
+        raise _export_failed(exc, actor, statement, len(prefix), history_id, pool, conn, cursor) from exc
 
     def generate():
         # COPY hands over one row per message; send ~1 MB at a time so the web server is not hopping
@@ -483,14 +502,8 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
         portal.execute(statement.text)
         first = portal.fetchmany(min(batch_size, cap))
         columns = _columns(conn, portal.cursor)
-    except psycopg.Error as exc:
-        failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, len(portal.prefix))
-        _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
-        _release(pool, conn, portal)
-        raise failure from exc
-    except BaseException:
-        _release(pool, conn, portal)
-        raise
+    except BaseException as exc:
+        raise _export_failed(exc, actor, statement, len(portal.prefix), history_id, pool, conn, portal) from exc
 
     def batches():
         sent = 0

@@ -66,13 +66,8 @@ class ExecuteSqlResponse(BaseModel):
 
 
 def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlResponse:
-    result = query_execution.execute(user, sql_text, source="api", client_address=client)
-    rows = list(result.rows)
-    has_more = result.has_more
-    while has_more:
-        page = query_execution.fetch_more(user, result.run_id)
-        rows.extend(page.rows)
-        has_more = page.has_more
+    result = query_execution.execute_all(user, sql_text, source="api", client_address=client)
+    rows = result.rows
     truncated = len(rows) >= settings().query_row_cap
     return ExecuteSqlResponse(
         rows=[[json_value(v) for v in row] for row in rows], columns=[c.name for c in result.columns],

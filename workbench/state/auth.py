@@ -115,3 +115,9 @@ class AuthState(rx.State):
         self._set_user(None)
         self.page_ready = False
         return [rx.remove_cookie("wb_session"), rx.redirect("/login")]
+
+
+async def acting_user(state: rx.State) -> tuple[User | None, str]:
+    """The signed-in user behind any page state's event, and the client's address (for the audit log)."""
+    auth = await state.get_state(AuthState)
+    return await auth.current_user(), auth.router.session.client_ip or ""

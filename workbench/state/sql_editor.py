@@ -12,7 +12,7 @@ import reflex as rx
 
 from services import query_execution, query_history, snippets, sql_format, warehouse_schema
 from services.errors import QueryFailed, WorkbenchError
-from workbench.state.auth import AuthState
+from workbench.state.auth import AuthState, acting_user
 
 NULL = "\u2400NULL"  # how a NULL cell travels to the browser, unlike any string a query can return
 PAGE_ROWS = 100
@@ -74,16 +74,12 @@ class SqlEditorState(rx.State):
     notice: str = ""
     _tree: dict[str, Any] = {}
 
-    async def _actor(self):
-        auth = await self.get_state(AuthState)
-        return await auth.current_user(), auth.router.session.client_ip
-
     async def load(self):
         """Sidebar and autocomplete from the live warehouse."""
         auth = await self.get_state(AuthState)
         if not auth.page_ready:
             return
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             tree = await asyncio.to_thread(warehouse_schema.warehouse_columns, user)
         except WorkbenchError as exc:
@@ -167,7 +163,7 @@ class SqlEditorState(rx.State):
             run_id = uuid.uuid4().hex
             self.running, self.run_id, self.error, self.error_pos, self.notice = True, run_id, "", -1, ""
             self.tab = "results"
-            user, ip = await self._actor()
+            user, ip = await acting_user(self)
         try:
             result = await asyncio.to_thread(query_execution.execute, user, script, run_id=run_id,
                                              client_address=ip)
@@ -193,7 +189,7 @@ class SqlEditorState(rx.State):
 
     async def load_more(self):
         """The next 1,000 rows from the server-side cursor."""
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             result = await asyncio.to_thread(query_execution.fetch_more, user, self.run_id)
         except WorkbenchError as exc:
@@ -204,7 +200,7 @@ class SqlEditorState(rx.State):
 
     async def cancel(self):
         """Stop the running statement in the database."""
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         await asyncio.to_thread(query_execution.cancel, user, self.run_id)
 
     def format_sql(self):
@@ -220,7 +216,7 @@ class SqlEditorState(rx.State):
         return [rx.set_clipboard("" if value == NULL else value), rx.toast.info("Copied", duration=1200)]
 
     async def load_history(self):
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             entries = await asyncio.to_thread(query_history.list_history, user, self.history_search)
         except WorkbenchError as exc:
@@ -245,7 +241,7 @@ class SqlEditorState(rx.State):
         self.notice = "Loaded into the editor."
 
     async def load_snippets(self):
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             found = await asyncio.to_thread(snippets.search, user, self.snippet_search)
         except WorkbenchError as exc:
@@ -269,7 +265,7 @@ class SqlEditorState(rx.State):
 
     async def save_snippet(self, form: dict):
         """Save the editor's SQL as a snippet."""
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             saved = await asyncio.to_thread(snippets.save, user, str(form.get("name", "")), self.sql_text,
                                             description=str(form.get("description", "")),
@@ -288,7 +284,7 @@ class SqlEditorState(rx.State):
 
     async def update_snippet(self):
         """Save the editor's SQL into the snippet being edited (owner or admin)."""
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             current = await asyncio.to_thread(snippets.get, user, self.editing_id)
             saved = await asyncio.to_thread(snippets.update, user, self.editing_id, current.name, self.sql_text,
@@ -300,7 +296,7 @@ class SqlEditorState(rx.State):
         await self.load_snippets()
 
     async def delete_snippet(self, snippet_id: str):
-        user, _ip = await self._actor()
+        user, _ip = await acting_user(self)
         try:
             await asyncio.to_thread(snippets.delete, user, snippet_id)
         except WorkbenchError as exc:

@@ -9,7 +9,7 @@ import reflex as rx
 from services import users
 from services.errors import WorkbenchError
 from services.rbac import ROLES
-from workbench.state.auth import AuthState
+from workbench.state.auth import AuthState, acting_user
 
 
 class UsersState(rx.State):
@@ -20,10 +20,6 @@ class UsersState(rx.State):
     new_role: str = "viewer"
     roles: list[str] = list(ROLES)
 
-    async def _actor_and_ip(self):
-        auth = await self.get_state(AuthState)
-        return await auth.current_user(), auth.router.session.client_ip
-
     async def load(self):
         """List every user (the service checks manage_users)."""
         auth = await self.get_state(AuthState)
@@ -32,7 +28,7 @@ class UsersState(rx.State):
         await self._refresh()
 
     async def _refresh(self):
-        actor, _ip = await self._actor_and_ip()
+        actor, _ip = await acting_user(self)
         try:
             found = await asyncio.to_thread(users.list_users, actor)
         except WorkbenchError as exc:
@@ -50,7 +46,7 @@ class UsersState(rx.State):
 
     async def create(self, form_data: dict):
         """Create a user; the generated password is shown once."""
-        actor, ip = await self._actor_and_ip()
+        actor, ip = await acting_user(self)
         self.error, self.created_message, self.created_password = "", "", ""
         try:
             created = await asyncio.to_thread(
@@ -65,7 +61,7 @@ class UsersState(rx.State):
 
     async def change_role(self, email: str, role: str):
         """Give a user another role."""
-        actor, ip = await self._actor_and_ip()
+        actor, ip = await acting_user(self)
         try:
             await asyncio.to_thread(users.set_role, actor, email, role, client_address=ip)
         except WorkbenchError as exc:
@@ -77,7 +73,7 @@ class UsersState(rx.State):
 
     async def toggle_active(self, email: str, status: str):
         """Disable an active user or re-enable a disabled one."""
-        actor, ip = await self._actor_and_ip()
+        actor, ip = await acting_user(self)
         try:
             await asyncio.to_thread(users.set_active, actor, email, status != "active", client_address=ip)
         except WorkbenchError as exc:
