@@ -415,6 +415,15 @@ def _export_statement(actor: Any, sql_text: str, client_address: str | None) -> 
     return statement
 
 
+def _start_export(actor: Any, sql_text: str, cap: int | None, source: str, client_address: str | None
+                  ) -> tuple[Statement, int, str, ConnectionPool, psycopg.Connection]:
+    """Check an export, note it in the history and check out a connection of the actor's query role."""
+    statement = _export_statement(actor, sql_text, client_address)
+    history_id = _history_record(actor, statement.text, source, "running")
+    pool = _pool(_kind_for(actor.role))
+    return statement, cap or settings().export_row_cap, history_id, pool, pool.getconn()
+
+
 def _export_failed(exc: BaseException, actor: Any, statement: Statement, prefix_length: int, history_id: str,
                    pool: ConnectionPool, conn: psycopg.Connection, cursor: Any) -> BaseException:
     """Release an export's connection after a failure; a database error becomes a QueryFailed."""
@@ -445,11 +454,7 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
     """CSV of one query's rows straight from Postgres's COPY (header, NULL empty, '' quoted), read-only.
 
     Returns an iterator of bytes; the first chunk is produced before returning, so SQL errors raise here."""
-    statement = _export_statement(actor, sql_text, client_address)
-    cap = cap or settings().export_row_cap
-    history_id = _history_record(actor, statement.text, source, "running")
-    pool = _pool(_kind_for(actor.role))
-    conn = pool.getconn()
+    statement, cap, history_id, pool, conn = _start_export(actor, sql_text, cap, source, client_address)
     started = time.perf_counter()
     prefix = "COPY (SELECT * FROM ("
     copy_sql = f"{prefix}{statement.text}\n) AS export_query LIMIT {int(cap)}) TO STDOUT WITH (FORMAT csv, HEADER)"
@@ -488,11 +493,7 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
 def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None = None,
            source: str = "export", client_address: str | None = None) -> StreamedResult:
     """Run one row-returning statement read-only and stream its rows (exports), up to the export cap."""
-    statement = _export_statement(actor, sql_text, client_address)
-    cap = cap or settings().export_row_cap
-    history_id = _history_record(actor, statement.text, source, "running")
-    pool = _pool(_kind_for(actor.role))
-    conn = pool.getconn()
+    statement, cap, history_id, pool, conn = _start_export(actor, sql_text, cap, source, client_address)
     started = time.perf_counter()
     portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
     try:
