@@ -85,14 +85,17 @@ def _results() -> rx.Component:
                                                    weight="regular"), spacing="0"),
         on_click=S.sort_by(i), cursor="pointer", text_align=rx.cond(S.numeric[i], "right", "left"),
         class_name="result-header")))
+    pager = rx.cond(S.rows.length() > 0, rx.hstack(
+        rx.text(S.page_label, size="1", color_scheme="gray"),
+        rx.button("‹", size="1", variant="soft", on_click=S.previous_page, disabled=S.page == 0),
+        rx.button("›", size="1", variant="soft", on_click=S.next_page, disabled=S.page >= S.last_page),
+        rx.cond(S.has_more, rx.button("Load 1,000 more", size="1", on_click=S.load_more, id="load-more")),
+        align="center", spacing="2"))
     return rx.vstack(
-        rx.hstack(rx.text(S.summary, size="2", id="result-summary"), rx.spacer(),
-                  rx.text(S.page_label, size="1", color_scheme="gray"),
-                  rx.button("‹", size="1", variant="soft", on_click=S.previous_page, disabled=S.page == 0),
-                  rx.button("›", size="1", variant="soft", on_click=S.next_page, disabled=S.page >= S.last_page),
-                  rx.cond(S.has_more, rx.button("Load 1,000 more", size="1", on_click=S.load_more,
-                                                id="load-more")),
+        rx.hstack(rx.text(S.summary, size="2", id="result-summary"), rx.spacer(), pager,
                   width="100%", align="center", spacing="2"),
+        rx.cond((S.summary == "") & ~S.running, rx.text(
+            "Run a query (Ctrl/⌘+Enter) to see its rows here.", size="2", color_scheme="gray")),
         rx.cond(S.columns.length() > 0, rx.box(
             rx.table.root(rx.table.header(header),
                           rx.table.body(rx.foreach(S.page_rows, lambda row: rx.table.row(
@@ -120,6 +123,7 @@ def _history() -> rx.Component:
                 rx.table.cell(h["rows"], text_align="right"), rx.table.cell(h["ms"], text_align="right"),
                 class_name="history-row"))),
             size="1", width="100%", id="history-table"),
+        rx.cond(S.history.length() == 0, rx.text("No queries found.", size="2", color_scheme="gray")),
         width="100%",
     )
 
@@ -145,6 +149,8 @@ def _snippets() -> rx.Component:
                                   on_click=S.delete_snippet(s["id"])))))),
                 class_name="snippet-row"))),
             size="1", width="100%", id="snippets-table"),
+        rx.cond(S.snippet_rows.length() == 0, rx.text("No snippets found. Save one with Save snippet.",
+                                                      size="2", color_scheme="gray")),
         width="100%",
     )
 
