@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from services import db, migrations, query_execution, query_roles, users
+from services import catalog_sync, db, migrations, query_execution, query_roles, users
 from services.config import settings
 from services.errors import WorkbenchError
 from services.operator import current_operator
@@ -72,6 +72,8 @@ def setup(skip_demo: bool) -> None:
         click.echo("loading the demo warehouse (scale 1)...")
         result = demo.load(1)
         click.echo(f"demo warehouse loaded: {result.total_rows:,} rows in {result.seconds:.1f} s")
+    synced = catalog_sync.sync()
+    click.echo(f"catalog: {synced.tables_total} tables and views ({synced.writes} changes synced)")
 
 
 @main.group("user")
@@ -199,6 +201,24 @@ def sql_command(email: str, fmt: str, sql_text: str) -> None:
         click.echo(result.status_message or "OK")
         return
     click.echo(sql_output.render(fmt, names, rows), nl=False)
+
+
+@main.group("catalog")
+def catalog_group() -> None:
+    """The catalog of warehouse tables."""
+
+
+@catalog_group.command("sync")
+@click.option("--json", "as_json", is_flag=True)
+def catalog_sync_command(as_json: bool) -> None:
+    """Bring the catalog in line with the database (only changed rows are written)."""
+    result = catalog_sync.sync()
+    if as_json:
+        click.echo(json.dumps({**result.__dict__, "writes": result.writes}, default=str))
+        return
+    click.echo(f"{result.tables_total} tables: +{result.tables_added} ~{result.tables_updated} "
+               f"-{result.tables_removed}; columns +{result.columns_added} ~{result.columns_updated} "
+               f"-{result.columns_removed} in {result.seconds * 1000:.0f} ms")
 
 
 @main.group("demo")

@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from services import db
-from services.catalog_registry import WAREHOUSE_SCHEMAS
+from services.catalog_sync import WAREHOUSE_SCHEMAS
 
 
 @dataclass(frozen=True)

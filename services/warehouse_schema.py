@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services import db
-from services.catalog_registry import WAREHOUSE_SCHEMAS
+from services.catalog_sync import WAREHOUSE_SCHEMAS
 from services.rbac import Permission, authorize
 
 

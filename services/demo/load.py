@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from services import activity, catalog_registry, db, home, query_roles
+from services import activity, catalog_sync, db, home, query_roles
 from services.config import PROJECT_ROOT
 from services.demo.generate import all_events, copy_text
 from services.errors import InvalidInput
@@ -106,7 +106,8 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
         for table in DEMO_TABLES:
             result.row_counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         # Exact counts are known here; autovacuum gathers planner statistics in the background.
-        catalog_registry.register_schemas(conn, exact_counts=result.row_counts)
+        catalog_sync.sync_catalog(conn)
+        catalog_sync.record_exact_counts(conn, result.row_counts)
         query_roles.grant_warehouse_access(conn)  # the new tables are readable by the query roles
         _report(conn, result)
     result.seconds = time.perf_counter() - started

@@ -68,4 +68,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0002_query_execution"
+    assert migrations.current_revision() == "0003_catalog_sync"
