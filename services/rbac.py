@@ -72,6 +72,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_AUDIT_LOGS: frozenset({_A, _S}),
 }
 
+# PRD section 6's RLS policy on ip_workbench.tables: engineers update table metadata (description,
+# owner), admins manage it. Not a row of the matrix, so kept beside it.
+CATALOG_EDITORS: frozenset[Role] = frozenset({_E, _A})
+
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
 
@@ -106,3 +110,15 @@ def authorize(actor: Actor | None, permission: str, *, client_address: str | Non
     )
     role = actor.role if actor is not None else "anonymous"
     raise PermissionDenied(f"Your role ({role}) does not allow {str(permission).replace('_', ' ')}.")
+
+
+def authorize_catalog_edit(actor: Actor | None, *, client_address: str | None = None) -> None:
+    """Raise PermissionDenied (audited) unless the actor may edit catalog descriptions and owners."""
+    if actor is not None and actor.role in CATALOG_EDITORS:
+        return
+    from services import audit
+
+    audit.record(action="permission_denied", actor=actor, target="edit_catalog_metadata",
+                 client_address=client_address)
+    role = actor.role if actor is not None else "anonymous"
+    raise PermissionDenied(f"Your role ({role}) does not allow editing catalog descriptions or owners.")

@@ -1,0 +1,128 @@
+"""Reading the catalog and editing what Workbench adds to it (descriptions, owners)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services import audit, db
+from services.errors import InvalidInput, NotFound
+from services.rbac import Permission, authorize, authorize_catalog_edit
+
+MAX_DESCRIPTION = 4000
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    data_type: str
+    is_nullable: bool
+    is_primary_key: bool
+    column_default: str | None
+    description: str | None  # ours
+    db_comment: str | None
+
+    @property
+    def shown_description(self) -> str:
+        """Ours when set, else the database's comment."""
+        return self.description or self.db_comment or ""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    id: str
+    schema_name: str
+    table_name: str
+    kind: str
+    description: str | None
+    db_comment: str | None
+    owner_email: str | None
+    row_count: int | None
+    exact_row_count: int | None
+    size_bytes: int | None
+    last_updated: datetime | None
+    dq_score: float | None
+    columns: list[ColumnInfo]
+
+    @property
+    def shown_description(self) -> str:
+        """Ours when set, else the database's comment."""
+        return self.description or self.db_comment or ""
+
+
+def _split(qualified: str) -> tuple[str, str]:
+    schema, _, table = (qualified or "").strip().partition(".")
+    if not schema or not table:
+        raise InvalidInput("Name the table as schema.table.")
+    return schema, table
+
+
+def get_table(actor: Any, qualified: str) -> TableInfo:
+    """One catalogued table with its columns (view_catalog)."""
+    authorize(actor, Permission.VIEW_CATALOG)
+    schema, table = _split(qualified)
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT t.id::text, t.schema_name, t.table_name, t.kind, t.description, t.db_comment, u.email,"
+            " t.row_count, t.exact_row_count, t.size_bytes, t.last_updated, t.dq_score"
+            " FROM ip_workbench.tables t LEFT JOIN ip_workbench.users u ON u.id = t.owner"
+            " WHERE t.schema_name = %s AND t.table_name = %s", (schema, table)).fetchone()
+        if row is None:
+            raise NotFound(f"{schema}.{table} is not in the catalog.")
+        columns = conn.execute(
+            "SELECT column_name, data_type, is_nullable, coalesce(is_primary_key, false), column_default,"
+            " description, db_comment FROM ip_workbench.table_metadata WHERE table_id = %s"
+            " ORDER BY ordinal_position", (row[0],)).fetchall()
+    return TableInfo(*row, columns=[ColumnInfo(*c) for c in columns])
+
+
+def _clean_description(description: str | None) -> str | None:
+    if description is None:
+        return None
+    text = description.strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(f"Descriptions are limited to {MAX_DESCRIPTION} characters.")
+    return text or None
+
+
+def edit_table(actor: Any, qualified: str, *, description: str | None = None, owner_email: str | None = None,
+               client_address: str | None = None) -> TableInfo:
+    """Set our description (empty clears it, so the database comment shows again) and/or the owner."""
+    authorize_catalog_edit(actor, client_address=client_address)
+    current = get_table(actor, qualified)
+    with db.connection() as conn:
+        changes: dict[str, Any] = {}
+        if description is not None:
+            changes["description"] = _clean_description(description)
+            conn.execute("UPDATE ip_workbench.tables SET description = %s WHERE id = %s",
+                         (changes["description"], current.id))
+        if owner_email is not None:
+            owner = None
+            if owner_email.strip():
+                found = conn.execute("SELECT id FROM ip_workbench.users WHERE lower(email) = lower(%s)"
+                                     " AND is_active", (owner_email.strip(),)).fetchone()
+                if found is None:
+                    raise InvalidInput(f"No active user with email {owner_email.strip().lower()}.")
+                owner = found[0]
+            conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s", (owner, current.id))
+            changes["owner"] = owner_email.strip().lower() or None
+        audit.record(action="catalog_edited", actor=actor, target=f"{current.schema_name}.{current.table_name}",
+                     client_address=client_address, details=changes, conn=conn)
+    return get_table(actor, qualified)
+
+
+def edit_column(actor: Any, qualified: str, column: str, description: str | None,
+                *, client_address: str | None = None) -> ColumnInfo:
+    """Set our description of one column (empty clears it)."""
+    authorize_catalog_edit(actor, client_address=client_address)
+    table = get_table(actor, qualified)
+    text = _clean_description(description)
+    with db.connection() as conn:
+        updated = conn.execute("UPDATE ip_workbench.table_metadata SET description = %s"
+                               " WHERE table_id = %s AND column_name = %s", (text, table.id, column)).rowcount
+        if not updated:
+            raise NotFound(f"{qualified} has no column {column}.")
+        audit.record(action="catalog_edited", actor=actor, target=f"{qualified}.{column}",
+                     client_address=client_address, details={"description": text}, conn=conn)
+    return next(c for c in get_table(actor, qualified).columns if c.name == column)
