@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
+
 from services import audit, db
 from services.errors import InvalidInput, NotFound
 from services.rbac import Permission, authorize, authorize_catalog_edit
@@ -126,3 +128,50 @@ def edit_column(actor: Any, qualified: str, column: str, description: str | None
         audit.record(action="catalog_edited", actor=actor, target=f"{qualified}.{column}",
                      client_address=client_address, details={"description": text}, conn=conn)
     return next(c for c in get_table(actor, qualified).columns if c.name == column)
+
+
+# Public column → SQL over ip_workbench.tables t (and its owner u), for GET /api/tables.
+TABLE_COLUMNS = {
+    "id": "t.id::text", "schema_name": "t.schema_name", "table_name": "t.table_name", "kind": "t.kind",
+    "description": "coalesce(t.description, t.db_comment)", "db_comment": "t.db_comment",
+    "owner": "t.owner::text", "owner_email": "u.email", "row_count": "coalesce(t.exact_row_count, t.row_count)",
+    "size_bytes": "t.size_bytes", "last_updated": "t.last_updated", "dq_score": "t.dq_score",
+}
+
+
+def query_tables(actor: Any, params: dict[str, str]) -> list[dict[str, Any]]:
+    """Catalogued tables filtered, ordered and paged with PostgREST-style parameters (view_catalog)."""
+    from psycopg import sql
+
+    from services.postgrest_query import parse
+
+    authorize(actor, Permission.VIEW_CATALOG)
+    parsed = parse(params, TABLE_COLUMNS, default_order="schema_name,table_name")
+    selected = sql.SQL(", ").join(sql.SQL(TABLE_COLUMNS[c] + " AS {}").format(sql.Identifier(c))
+                                  for c in parsed.columns)
+    statement = sql.SQL("SELECT {} FROM ip_workbench.tables t LEFT JOIN ip_workbench.users u ON u.id = t.owner"
+                        " WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(selected, parsed.where, parsed.order)
+    try:
+        with db.connection() as conn, conn.cursor() as cur:
+            cur.execute(statement, [*parsed.params, parsed.limit, parsed.offset])
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    except psycopg.errors.DataError as exc:  # a filter value of the wrong type, e.g. row_count=gt.lots
+        raise InvalidInput(f"A filter value does not fit its column: {exc.diag.message_primary}.") from exc
+
+
+def table_columns_by_id(actor: Any, table_id: str) -> list[ColumnInfo]:
+    """The columns of one catalogued table, by its id (view_catalog)."""
+    import uuid
+
+    authorize(actor, Permission.VIEW_CATALOG)
+    try:
+        key = uuid.UUID(str(table_id))
+    except ValueError as exc:
+        raise NotFound("No such table.") from exc
+    with db.connection() as conn:
+        qualified = conn.execute("SELECT schema_name || '.' || table_name FROM ip_workbench.tables WHERE id = %s",
+                                 (key,)).fetchone()
+    if qualified is None:
+        raise NotFound("No such table.")
+    return get_table(actor, qualified[0]).columns

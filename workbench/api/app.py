@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import api_keys, auth, query_execution, query_export
+from services import api_keys, auth, catalog, query_execution, query_export
 from services.config import settings
 from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
 from services.rate_limit import SlidingWindowLimiter
@@ -109,3 +109,19 @@ async def export_query(history_id: str, fmt: str, request: Request,
                                      client_address=client)
     return StreamingResponse(export.chunks, media_type=export.media_type,
                              headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+
+
+@api.get("/api/tables", tags=["catalog"])
+async def list_tables(request: Request, user: User = Depends(principal)):  # noqa: B008
+    """Catalogued tables, PostgREST-style: select=a,b  schema_name=eq.gold  order=table_name.desc  limit, offset."""
+    rows = await asyncio.to_thread(catalog.query_tables, user, dict(request.query_params))
+    return [{k: json_value(v) for k, v in row.items()} for row in rows]
+
+
+@api.get("/api/tables/{table_id}/columns", tags=["catalog"])
+async def table_columns(table_id: str, user: User = Depends(principal)):  # noqa: B008
+    """One table's columns with types, keys, defaults and descriptions (ours, else the database's comment)."""
+    columns = await asyncio.to_thread(catalog.table_columns_by_id, user, table_id)
+    return [{"name": c.name, "data_type": c.data_type, "is_nullable": c.is_nullable,
+             "is_primary_key": c.is_primary_key, "default": c.column_default,
+             "description": c.shown_description or None, "db_comment": c.db_comment} for c in columns]
