@@ -128,9 +128,13 @@ def sync_catalog(conn: psycopg.Connection) -> SyncResult:
 
 
 def sync() -> SyncResult:
-    """Sync in a transaction of its own (start-up, the CLI, a schedule)."""
+    """Sync in a transaction of its own (start-up, the CLI, a schedule), then bring search up to date."""
+    from services import catalog_search
+
     with db.connection() as conn:
-        return sync_catalog(conn)
+        result = sync_catalog(conn)
+        catalog_search.refresh_index(conn)
+    return result
 
 
 def record_exact_counts(conn: psycopg.Connection, counts: dict[str, int]) -> None:

@@ -221,6 +221,24 @@ def catalog_sync_command(as_json: bool) -> None:
                f"-{result.columns_removed} in {result.seconds * 1000:.0f} ms")
 
 
+@catalog_group.command("search")
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def catalog_search_command(query: str, limit: int, as_json: bool) -> None:
+    """Ranked tables and columns for QUERY (names first, then text, then meaning)."""
+    from services import catalog_search
+
+    hits = catalog_search.search(current_operator(), query, limit=limit)
+    if as_json:
+        click.echo(json.dumps([{"schema_name": h.schema_name, "table_name": h.table_name,
+                                "column_name": h.column_name, "score": h.score} for h in hits], indent=2))
+        return
+    for h in hits:
+        name = f"{h.schema_name}.{h.table_name}" + (f".{h.column_name}" if h.column_name else "")
+        click.echo(f"{h.score:7.3f}  {h.match:8} {name}")
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

@@ -64,3 +64,13 @@ def test_typed_comparisons_and_patterns(api_url, key_for):
     assert {r["table_name"] for r in liked} >= {"vendor_monthly_spend", "vendors"}
     bad = _get(api_url, key, "/api/tables", row_count="gt.lots")
     assert bad.status_code == 400
+
+
+def test_search(api_url, key_for):
+    from services import catalog_sync
+
+    catalog_sync.sync()
+    _user, key = key_for("service")
+    hits = _get(api_url, key, "/api/search", q="supplier spend").json()
+    assert any(h["table_name"] == "vendor_monthly_spend" for h in hits[:3])
+    assert _get(api_url, key, "/api/search", q=" ").status_code == 400

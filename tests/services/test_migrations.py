@@ -12,7 +12,8 @@ from services import db, migrations
 
 PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_metadata", "lineage",
               "llm_requests", "dq_test_results", "sql_snippets", "query_history", "cost_tracker"}
-AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles"}
+AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles",
+                 "catalog_embeddings"}
 
 
 @pytest.fixture
@@ -68,4 +69,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0003_catalog_sync"
+    assert migrations.current_revision() == "0004_catalog_embeddings"

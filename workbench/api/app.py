@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import api_keys, auth, catalog, query_execution, query_export
+from services import api_keys, auth, catalog, catalog_search, query_execution, query_export
 from services.config import settings
 from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
 from services.rate_limit import SlidingWindowLimiter
@@ -125,3 +125,11 @@ async def table_columns(table_id: str, user: User = Depends(principal)):  # noqa
     return [{"name": c.name, "data_type": c.data_type, "is_nullable": c.is_nullable,
              "is_primary_key": c.is_primary_key, "default": c.column_default,
              "description": c.shown_description or None, "db_comment": c.db_comment} for c in columns]
+
+
+@api.get("/api/search", tags=["catalog"])
+async def search_catalog(q: str, limit: int = 10, user: User = Depends(principal)):  # noqa: B008
+    """Tables and columns ranked for q: exact and prefix names, then full text, then meaning."""
+    hits = await asyncio.to_thread(catalog_search.search, user, q, limit=limit)
+    return [{"schema_name": h.schema_name, "table_name": h.table_name, "column_name": h.column_name,
+             "score": h.score, "match": h.match} for h in hits]
