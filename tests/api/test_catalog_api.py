@@ -74,3 +74,11 @@ def test_search(api_url, key_for):
     hits = _get(api_url, key, "/api/search", q="supplier spend").json()
     assert any(h["table_name"] == "vendor_monthly_spend" for h in hits[:3])
     assert _get(api_url, key, "/api/search", q=" ").status_code == 400
+
+
+def test_ddl_download(api_url, key_for):
+    _user, key = key_for("viewer")
+    response = _get(api_url, key, "/api/ddl/silver.vendors.sql")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    assert response.text.count("CREATE TABLE") == 1 and "PRIMARY KEY (vendor_id)" in response.text
+    assert _get(api_url, key, "/api/ddl/silver.nope.sql").status_code == 404

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import api_keys, auth, catalog, catalog_search, query_execution, query_export
+from services import api_keys, auth, catalog, catalog_ddl, catalog_search, query_execution, query_export
 from services.config import settings
 from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
 from services.rate_limit import SlidingWindowLimiter
@@ -133,3 +133,10 @@ async def search_catalog(q: str, limit: int = 10, user: User = Depends(principal
     hits = await asyncio.to_thread(catalog_search.search, user, q, limit=limit)
     return [{"schema_name": h.schema_name, "table_name": h.table_name, "column_name": h.column_name,
              "score": h.score, "match": h.match} for h in hits]
+
+
+@api.get("/api/ddl/{qualified}.sql", tags=["catalog"], response_class=PlainTextResponse)
+async def export_ddl(qualified: str, user: User = Depends(key_or_session)):  # noqa: B008
+    """CREATE statements (constraints, indexes, comments) of schema.table, as a file."""
+    ddl = await asyncio.to_thread(catalog_ddl.export_ddl, user, qualified)
+    return PlainTextResponse(ddl, headers={"Content-Disposition": f'attachment; filename="{qualified}.sql"'})
