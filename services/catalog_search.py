@@ -19,6 +19,7 @@ from services.errors import InvalidInput
 from services.rbac import Permission, authorize
 
 COLLECTION = "workbench_catalog"
+TABLE_BONUS = 0.08  # a table's own document outranks one of its columns that matches about as well
 _DOCUMENTS = """
 SELECT t.schema_name || '.' || t.table_name, t.schema_name, t.table_name, NULL::text,
        t.schema_name || '.' || t.table_name || ': ' || coalesce(t.description, t.db_comment, '')
@@ -126,6 +127,12 @@ def search(actor: Any, query: str, *, limit: int = 10) -> list[SearchHit]:
             hits[key] = SearchHit(schema, table, column, round(score, 4), match)
 
     lowered = text.lower()
+    # Meaning first: the cosine of each close document also orders the text matches below.
+    closeness: dict[tuple, float] = {}
+    for payload, score in _index.search(embeddings.embed([text])[0].tolist(), limit=max(limit, 50)):
+        key = (payload["schema_name"], payload["table_name"], payload["column_name"])
+        closeness[key] = score
+        keep(*key, score + (TABLE_BONUS if key[2] is None else 0.0), "meaning")
     with db.connection() as conn:
         for schema, table, column, exact in conn.execute(
                 "SELECT schema_name, table_name, column_name,"
@@ -143,7 +150,7 @@ def search(actor: Any, query: str, *, limit: int = 10) -> list[SearchHit]:
                 " FROM ip_workbench.catalog_embeddings"
                 " WHERE to_tsvector('english', text) @@ websearch_to_tsquery('english', %(q)s)"
                 " ORDER BY 4 DESC LIMIT 50", {"q": text}):
-            keep(schema, table, column, 1.0 + min(float(rank), 0.99) + (0.005 if column is None else 0), "text")
-    for payload, score in _index.search(embeddings.embed([text])[0].tolist(), limit=max(limit, 20)):
-        keep(payload["schema_name"], payload["table_name"], payload["column_name"], score, "meaning")
+            # Text matches outrank meaning-only ones; among them, meaning and text rank decide together.
+            keep(schema, table, column, 1.0 + closeness.get((schema, table, column), 0.0) * 0.9
+                 + min(float(rank), 1.0) * 0.09 + (TABLE_BONUS if column is None else 0.0), "text")
     return sorted(hits.values(), key=lambda h: -h.score)[:limit]
