@@ -96,29 +96,24 @@ def is_allowed(role: str, permission: str) -> bool:
         return False
 
 
+def _deny(actor: Actor | None, target: str, what: str, client_address: str | None) -> PermissionDenied:
+    """Record a denial in the audit log and build the error that says so."""
+    from services import audit
+
+    audit.record(action="permission_denied", actor=actor, target=target, client_address=client_address)
+    role = actor.role if actor is not None else "anonymous"
+    return PermissionDenied(f"Your role ({role}) does not allow {what}.")
+
+
 def authorize(actor: Actor | None, permission: str, *, client_address: str | None = None) -> None:
     """Raise PermissionDenied (and record the denial in the audit log) unless the actor holds permission."""
     if actor is not None and is_allowed(actor.role, permission):
         return
-    from services import audit
-
-    audit.record(
-        action="permission_denied",
-        actor=actor,
-        target=str(permission),
-        client_address=client_address,
-    )
-    role = actor.role if actor is not None else "anonymous"
-    raise PermissionDenied(f"Your role ({role}) does not allow {str(permission).replace('_', ' ')}.")
+    raise _deny(actor, str(permission), str(permission).replace("_", " "), client_address)
 
 
 def authorize_catalog_edit(actor: Actor | None, *, client_address: str | None = None) -> None:
     """Raise PermissionDenied (audited) unless the actor may edit catalog descriptions and owners."""
     if actor is not None and actor.role in CATALOG_EDITORS:
         return
-    from services import audit
-
-    audit.record(action="permission_denied", actor=actor, target="edit_catalog_metadata",
-                 client_address=client_address)
-    role = actor.role if actor is not None else "anonymous"
-    raise PermissionDenied(f"Your role ({role}) does not allow editing catalog descriptions or owners.")
+    raise _deny(actor, "edit_catalog_metadata", "editing catalog descriptions or owners", client_address)

@@ -106,10 +106,14 @@ def _results() -> rx.Component:
     )
 
 
+def _search_form(placeholder: str, input_id: str, on_submit) -> rx.Component:
+    return rx.form(rx.hstack(rx.input(name="q", placeholder=placeholder, id=input_id),
+                             rx.button("Search", type="submit", variant="soft")), on_submit=on_submit)
+
+
 def _history() -> rx.Component:
     return rx.vstack(
-        rx.form(rx.hstack(rx.input(name="q", placeholder="search your history", id="history-search"),
-                          rx.button("Search", type="submit", variant="soft")), on_submit=S.search_history),
+        _search_form("search your history", "history-search", S.search_history),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("When", "User", "SQL", "Status", "Rows", "ms")])),
@@ -130,8 +134,7 @@ def _history() -> rx.Component:
 
 def _snippets() -> rx.Component:
     return rx.vstack(
-        rx.form(rx.hstack(rx.input(name="q", placeholder="search by name or tag", id="snippet-search"),
-                          rx.button("Search", type="submit", variant="soft")), on_submit=S.search_snippets),
+        _search_form("search by name or tag", "snippet-search", S.search_snippets),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("Name", "Tags", "Owner", "SQL", "")])),
