@@ -6,9 +6,13 @@ WORKBENCH_QDRANT_URL) and reloads when they change."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
+import uuid
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +47,14 @@ class SearchHit:
     match: str  # exact, prefix, text or meaning
 
 
-def refresh_index(conn: psycopg.Connection) -> int:
-    """Embed new and changed documents, drop gone ones (inside the caller's transaction); returns embeds."""
+def _bump_version(conn: psycopg.Connection) -> None:
+    conn.execute("UPDATE ip_workbench.catalog_search_state SET version = version + 1")
+
+
+def store_documents(conn: psycopg.Connection) -> int:
+    """Write new and changed documents' text (embedding pending), drop gone ones; returns pending count.
+
+    Runs inside the caller's transaction (a sync's): name and full-text search see the change at once."""
     docs = conn.execute(_DOCUMENTS).fetchall()
     stored = dict(conn.execute("SELECT doc_key, text_hash FROM ip_workbench.catalog_embeddings").fetchall())
     wanted = {key: (schema, table, column, text, hashlib.sha1(text.encode()).hexdigest())
@@ -53,56 +63,145 @@ def refresh_index(conn: psycopg.Connection) -> int:
     if gone:
         conn.execute("DELETE FROM ip_workbench.catalog_embeddings WHERE doc_key = ANY(%s)", (gone,))
     changed = [key for key, doc in wanted.items() if stored.get(key) != doc[4]]
-    for start in range(0, len(changed), 512):
-        keys = changed[start:start + 512]
-        vectors = embeddings.embed([wanted[k][3] for k in keys])
+    if changed:
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO ip_workbench.catalog_embeddings (doc_key, schema_name, table_name, column_name, text,"
-                " text_hash, model_id, embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " text_hash, model_id, embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)"
                 " ON CONFLICT (doc_key) DO UPDATE SET text = EXCLUDED.text, text_hash = EXCLUDED.text_hash,"
-                " model_id = EXCLUDED.model_id, embedding = EXCLUDED.embedding, updated_at = now()",
-                [(k, *wanted[k][:4], wanted[k][4], embeddings.MODEL_ID, vectors[i].tolist())
-                 for i, k in enumerate(keys)])
-    return len(changed)
+                " model_id = EXCLUDED.model_id, embedding = NULL, updated_at = now()",
+                [(k, *wanted[k][:4], wanted[k][4], embeddings.MODEL_ID) for k in changed])
+    if gone or changed:
+        _bump_version(conn)
+    return conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+                        ).fetchone()[0]
+
+
+def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed documents still waiting (tables before columns); returns how many were embedded.
+
+    With no connection each batch commits on its own, so a long run on a large catalog makes
+    meaning search better step by step and never holds a sync's locks."""
+    done = 0
+    with contextlib.ExitStack() as stack:
+        if conn is not None:
+            total = conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+                                 ).fetchone()[0]
+        else:
+            with db.connection() as counting:
+                total = counting.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings"
+                                         " WHERE embedding IS NULL").fetchone()[0]
+        while True:
+            target = conn if conn is not None else stack.enter_context(db.connection())
+            rows = target.execute(
+                "SELECT doc_key, text FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+                " ORDER BY (column_name IS NOT NULL), doc_key LIMIT %s FOR UPDATE SKIP LOCKED", (batch,)).fetchall()
+            if not rows:
+                break
+            vectors = embeddings.embed([text for _key, text in rows])
+            with target.cursor() as cur:
+                cur.executemany("UPDATE ip_workbench.catalog_embeddings SET embedding = %s, updated_at = now()"
+                                " WHERE doc_key = %s", [(vectors[i].tolist(), key) for i, (key, _t) in enumerate(rows)])
+            _bump_version(target)
+            if conn is None:
+                target.commit()
+            done += len(rows)
+            if progress:
+                progress(done, max(total, done))
+    return done
+
+
+def refresh_index(conn: psycopg.Connection) -> int:
+    """Store documents and embed them all inside the caller's transaction (demo load, small catalogs)."""
+    store_documents(conn)
+    return embed_pending(conn)
+
+
+def index_status() -> dict[str, int]:
+    """Documents in the index and how many still wait for their embedding."""
+    with db.connection() as conn:
+        total, pending = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE embedding IS NULL) FROM ip_workbench.catalog_embeddings"
+        ).fetchone()
+    return {"documents": total, "pending": pending}
+
+
+def _point_id(doc_key: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "workbench-catalog:" + doc_key))
 
 
 class _VectorIndex:
-    """This process's Qdrant collection, reloaded from Postgres when the stored embeddings change."""
+    """This process's Qdrant collection, brought up to date from Postgres when the stored embeddings change.
+
+    Only rows changed since the last look are upserted; a removal (fewer rows than loaded) reloads all."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._client = None
-        self._version: tuple | None = None
+        self._version: int | None = None
+        self._watermark = None
+        self._loaded: set[str] = set()
 
     def _client_for(self):
         from qdrant_client import QdrantClient
 
         if self._client is None:
             url = os.environ.get("WORKBENCH_QDRANT_URL")
-            self._client = QdrantClient(url=url) if url else QdrantClient(location=":memory:")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # local mode warns about large collections; we accept brute force
+                self._client = QdrantClient(url=url) if url else QdrantClient(location=":memory:")
         return self._client
 
-    def search(self, vector: list[float], limit: int) -> list[tuple[dict[str, Any], float]]:
+    def _reset(self) -> None:
         from qdrant_client import models
 
+        client = self._client_for()
+        if client.collection_exists(COLLECTION):
+            client.delete_collection(COLLECTION)
+        client.create_collection(COLLECTION, vectors_config=models.VectorParams(
+            size=embeddings.DIMENSIONS, distance=models.Distance.COSINE))
+        self._watermark, self._loaded = None, set()
+
+    def _catch_up(self, conn: psycopg.Connection) -> None:
+        from qdrant_client import models
+
+        version = conn.execute("SELECT version FROM ip_workbench.catalog_search_state").fetchone()[0]
+        if version == self._version:
+            return
+        embedded = conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NOT NULL"
+                                ).fetchone()[0]
+        if self._version is None:
+            self._reset()
+        client = self._client_for()
+        if embedded < len(self._loaded):  # documents went away or wait for a new embedding
+            present = {r[0] for r in conn.execute(
+                "SELECT doc_key FROM ip_workbench.catalog_embeddings WHERE embedding IS NOT NULL")}
+            gone = self._loaded - present
+            client.delete(COLLECTION, points_selector=models.PointIdsList(points=[_point_id(k) for k in gone]))
+            self._loaded -= gone
+        rows = conn.execute(
+            "SELECT doc_key, schema_name, table_name, column_name, embedding, updated_at"
+            " FROM ip_workbench.catalog_embeddings WHERE embedding IS NOT NULL"
+            " AND (%(since)s::timestamptz IS NULL OR updated_at >= %(since)s)",
+            {"since": self._watermark}).fetchall()
+        for start in range(0, len(rows), 2000):
+            client.upsert(COLLECTION, [models.PointStruct(
+                id=_point_id(r[0]), vector=list(r[4]),
+                payload={"schema_name": r[1], "table_name": r[2], "column_name": r[3]})
+                for r in rows[start:start + 2000]])
+        self._loaded.update(r[0] for r in rows)
+        if rows:
+            self._watermark = max(r[5] for r in rows)
+        # A row committed late with an older timestamp would be missed: look at everything next time.
+        if embedded > len(self._loaded):
+            self._watermark = None
+        self._version = version
+
+    def search(self, vector: list[float], limit: int) -> list[tuple[dict[str, Any], float]]:
         with self._lock:
             with db.connection() as conn:
-                version = conn.execute("SELECT count(*), max(updated_at) FROM ip_workbench.catalog_embeddings"
-                                       ).fetchone()
-                if version != self._version:
-                    rows = conn.execute("SELECT doc_key, schema_name, table_name, column_name, embedding"
-                                        " FROM ip_workbench.catalog_embeddings").fetchall()
-                    client = self._client_for()
-                    if client.collection_exists(COLLECTION):
-                        client.delete_collection(COLLECTION)
-                    client.create_collection(COLLECTION, vectors_config=models.VectorParams(
-                        size=embeddings.DIMENSIONS, distance=models.Distance.COSINE))
-                    if rows:
-                        client.upload_points(COLLECTION, [models.PointStruct(
-                            id=i, vector=list(r[4]), payload={"schema_name": r[1], "table_name": r[2],
-                                                              "column_name": r[3]}) for i, r in enumerate(rows)])
-                    self._version = version
+                self._catch_up(conn)
             found = self._client_for().query_points(COLLECTION, query=vector, limit=limit).points
         return [(p.payload, float(p.score)) for p in found]
 

@@ -8,11 +8,16 @@ Workbench live in `description` and are never touched by a sync."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import psycopg
 
-from services import db
+from services import audit, db
+from services.errors import Conflict
+from services.rbac import Permission, authorize, authorize_catalog_edit
 
 # The warehouse layers of the demo and the query roles' grants.
 WAREHOUSE_SCHEMAS = ("bronze", "silver", "gold", "platinum")
@@ -127,14 +132,97 @@ def sync_catalog(conn: psycopg.Connection) -> SyncResult:
                       time.perf_counter() - started)
 
 
-def sync() -> SyncResult:
-    """Sync in a transaction of its own (start-up, the CLI, a schedule), then bring search up to date."""
+Progress = Callable[[str, float], None]
+SYNC_LOCK = 7_231_001  # advisory lock key: one sync at a time per database
+
+
+def _open_run(trigger: str, actor_label: str | None) -> int:
+    with db.connection() as conn:
+        return conn.execute("INSERT INTO ip_workbench.catalog_sync_runs (trigger, actor) VALUES (%s, %s)"
+                            " RETURNING id", (trigger, actor_label)).fetchone()[0]
+
+
+def _close_run(run_id: int, status: str, *, result: SyncResult | None = None, embedded: int | None = None,
+               error: str | None = None) -> None:
+    with db.connection() as conn:
+        conn.execute("UPDATE ip_workbench.catalog_sync_runs SET finished_at = now(), status = %s, writes = %s,"
+                     " tables_total = %s, embedded = %s, error = %s WHERE id = %s",
+                     (status, result.writes if result else None, result.tables_total if result else None,
+                      embedded, error, run_id))
+
+
+def sync(*, trigger: str = "cli", actor_label: str | None = None, progress: Progress | None = None,
+         embed: bool = True) -> SyncResult:
+    """Sync in a transaction of its own, then embed what changed for search (each batch committed).
+
+    One sync at a time: a second one while the first holds the lock raises Conflict."""
     from services import catalog_search
 
+    say = progress or (lambda _message, _fraction: None)
     with db.connection() as conn:
-        result = sync_catalog(conn)
-        catalog_search.refresh_index(conn)
+        if not conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (SYNC_LOCK,)).fetchone()[0]:
+            raise Conflict("A catalog sync is already running; try again when it has finished.")
+        run_id = _open_run(trigger, actor_label)
+        try:
+            say("Reading the database catalog", 0.05)
+            result = sync_catalog(conn)
+            say(f"Catalog written ({result.writes:,} changes); storing search documents", 0.4)
+            pending = catalog_search.store_documents(conn)
+        except Exception as exc:
+            conn.rollback()
+            _close_run(run_id, "failed", error=str(exc)[:1000])
+            raise
+    embedded = 0
+    try:
+        if embed and pending:
+            embedded = catalog_search.embed_pending(progress=lambda done, total: say(
+                f"Embedding for meaning search: {done:,} of {total:,}", 0.5 + 0.5 * done / max(total, 1)))
+    except Exception as exc:
+        _close_run(run_id, "failed", result=result, embedded=embedded, error=f"embedding: {exc}"[:1000])
+        raise
+    _close_run(run_id, "completed", result=result, embedded=embedded)
+    say(f"Done: {result.tables_total:,} tables, {result.writes:,} changes", 1.0)
     return result
+
+
+def sync_now(actor: Any, *, progress: Progress | None = None, client_address: str | None = None) -> SyncResult:
+    """A sync asked for by a person (the catalog page's button): engineers and admins."""
+    authorize_catalog_edit(actor, client_address=client_address)
+    result = sync(trigger="manual", actor_label=getattr(actor, "email", None), progress=progress)
+    audit.record(action="catalog_synced", actor=actor, target="catalog", client_address=client_address,
+                 details={"writes": result.writes, "tables": result.tables_total})
+    return result
+
+
+def scheduled_sync() -> None:
+    """The scheduler's job; a sync already running is not an error here."""
+    try:
+        sync(trigger="schedule")
+    except Conflict:
+        return
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    trigger: str
+    actor: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    writes: int | None
+    tables_total: int | None
+    embedded: int | None
+    error: str | None
+
+
+def recent_runs(actor: Any, limit: int = 5) -> list[SyncRun]:
+    """The latest syncs, newest first (view_catalog)."""
+    authorize(actor, Permission.VIEW_CATALOG)
+    with db.connection() as conn:
+        rows = conn.execute("SELECT trigger, actor, started_at, finished_at, status, writes, tables_total,"
+                            " embedded, error FROM ip_workbench.catalog_sync_runs"
+                            " ORDER BY started_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
+    return [SyncRun(*row) for row in rows]
 
 
 def record_exact_counts(conn: psycopg.Connection, counts: dict[str, int]) -> None:

@@ -72,7 +72,7 @@ def setup(skip_demo: bool) -> None:
         click.echo("loading the demo warehouse (scale 1)...")
         result = demo.load(1)
         click.echo(f"demo warehouse loaded: {result.total_rows:,} rows in {result.seconds:.1f} s")
-    synced = catalog_sync.sync()
+    synced = catalog_sync.sync(trigger="setup")
     click.echo(f"catalog: {synced.tables_total} tables and views ({synced.writes} changes synced)")
 
 
@@ -212,7 +212,7 @@ def catalog_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def catalog_sync_command(as_json: bool) -> None:
     """Bring the catalog in line with the database (only changed rows are written)."""
-    result = catalog_sync.sync()
+    result = catalog_sync.sync(trigger="cli", actor_label=current_operator().email)
     if as_json:
         click.echo(json.dumps({**result.__dict__, "writes": result.writes}, default=str))
         return

@@ -18,6 +18,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("", "Home", "/", None, "house"),
+    NavItem("", "Catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "SQL Editor", "/sql", Permission.RUN_SQL_QUERIES, "square-terminal"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
@@ -25,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
 
 QUICK_ACTIONS: tuple[NavItem, ...] = (
     NavItem("", "Run a query", "/sql", Permission.RUN_SQL_QUERIES, "play"),
+    NavItem("", "Browse the catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "Add a user", "/settings/users", Permission.MANAGE_USERS, "user-plus"),
     NavItem("", "Review audit log", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )

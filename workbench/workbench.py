@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import reflex as rx
 
 from services.rbac import Permission
+from services.scheduler import Scheduler
 from workbench.api.app import api
 from workbench.pages.audit import audit_page
+from workbench.pages.catalog import catalog_page
 from workbench.pages.home import home_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
@@ -14,15 +18,32 @@ from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.users import users_page
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
+from workbench.state.catalog import CatalogState
 from workbench.state.home import HomeState
 from workbench.state.sql_editor import SqlEditorState
 from workbench.state.users import UsersState
 
 app = rx.App(api_transformer=api)
 
+
+@contextlib.asynccontextmanager
+async def _scheduler():
+    """Scheduled jobs (the catalog sync) run in whichever app process leads."""
+    running = Scheduler()
+    running.start()
+    try:
+        yield
+    finally:
+        running.stop()
+
+
+app.register_lifespan_task(_scheduler)
+
 app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
 app.add_page(home_page, route="/", title="Home · Workbench",
              on_load=[AuthState.check_access(""), HomeState.load])
+app.add_page(catalog_page, route="/catalog", title="Catalog · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), CatalogState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",

@@ -105,7 +105,10 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
         say("counting rows and registering the tables in the catalog")
         for table in DEMO_TABLES:
             result.row_counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        # Exact counts are known here; autovacuum gathers planner statistics in the background.
+        # Planner statistics now, so the catalog's estimates hold from the start (exact counts are
+        # cleared by a later sync once the statistics collector reports the load's inserts).
+        for table in DEMO_TABLES:
+            conn.execute(f"ANALYZE {table}")
         catalog_sync.sync_catalog(conn)
         catalog_sync.record_exact_counts(conn, result.row_counts)
         catalog_search.refresh_index(conn)

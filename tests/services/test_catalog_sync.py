@@ -106,3 +106,58 @@ def test_cli_catalog_sync(demo_warehouse):
     first = _run("catalog", "sync", "--json")
     assert first.returncode == 0, first.stderr
     assert json.loads(_run("catalog", "sync", "--json").stdout)["writes"] == 0
+
+
+def test_syncs_are_recorded_with_their_trigger(demo_warehouse, operator):
+    catalog_sync.sync(trigger="cli", actor_label="cli:test@host")
+    last = catalog_sync.recent_runs(operator, 1)[0]
+    assert (last.trigger, last.actor, last.status, last.writes) == ("cli", "cli:test@host", "completed", 0)
+    assert last.finished_at >= last.started_at and last.tables_total >= 9
+
+
+def test_only_one_sync_at_a_time(demo_warehouse):
+    from services.errors import Conflict
+
+    with db.connection() as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (catalog_sync.SYNC_LOCK,))
+        with pytest.raises(Conflict, match="already running"):
+            catalog_sync.sync()
+    assert catalog_sync.sync().writes == 0
+
+
+def test_sync_now_is_for_engineers_and_admins_and_reports_progress(demo_warehouse, make_user):
+    from services.errors import PermissionDenied
+
+    viewer, _ = make_user("viewer")
+    engineer, _ = make_user("engineer")
+    with pytest.raises(PermissionDenied):
+        catalog_sync.sync_now(viewer)
+    seen: list[tuple[str, float]] = []
+    result = catalog_sync.sync_now(engineer, progress=lambda message, fraction: seen.append((message, fraction)))
+    assert result.writes == 0
+    fractions = [f for _m, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[0][0] == "Reading the database catalog"
+    last = catalog_sync.recent_runs(engineer, 1)[0]
+    assert (last.trigger, last.actor) == ("manual", engineer.email)
+    with db.connection() as conn:
+        audited = conn.execute("SELECT count(*) FROM ip_workbench.audit_log WHERE action = 'catalog_synced'"
+                               " AND actor_email = %s", (engineer.email,)).fetchone()[0]
+    assert audited == 1
+
+
+def test_new_documents_are_searchable_by_name_before_their_embedding(scratch_schema, operator):
+    from services import catalog_search
+
+    with db.connection() as conn:
+        conn.execute(f"CREATE TABLE {scratch_schema}.quokka_sightings (id int, seen_at timestamptz)")
+    catalog_sync.sync(embed=False)
+    assert catalog_search.index_status()["pending"] >= 3  # the table and its two columns
+    hits = catalog_search.search(operator, "quokka_sigh")
+    assert (hits[0].schema_name, hits[0].table_name, hits[0].column_name) == (scratch_schema, "quokka_sightings",
+                                                                              None)
+    steps: list[tuple[int, int]] = []
+    embedded = catalog_search.embed_pending(batch=2, progress=lambda done, total: steps.append((done, total)))
+    assert embedded >= 3 and steps[-1][0] == steps[-1][1] == embedded
+    assert catalog_search.index_status()["pending"] == 0
+    meaning = catalog_search.search(operator, "marsupial observations", limit=5)
+    assert any(h.table_name == "quokka_sightings" for h in meaning)

@@ -13,7 +13,8 @@ from services import db, migrations
 PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_metadata", "lineage",
               "llm_requests", "dq_test_results", "sql_snippets", "query_history", "cost_tracker"}
 AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles",
-                 "catalog_embeddings"}
+                 "catalog_embeddings", "catalog_favorites",
+                 "catalog_sync_runs", "scheduler_jobs", "catalog_search_state"}
 
 
 @pytest.fixture
@@ -69,4 +70,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0004_catalog_embeddings"
+    assert migrations.current_revision() == "0005_catalog_page"

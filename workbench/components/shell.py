@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workbench.state.auth import AuthState
+from workbench.state.search import SearchState
 
 
 def _logo() -> rx.Component:
@@ -41,10 +42,47 @@ def user_menu() -> rx.Component:
     )
 
 
+def _suggestion(item: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon(rx.cond(item["kind"] == "table", "table", "columns-2"), size=14, color="var(--gray-10)"),
+        rx.text(item["label"], size="2"),
+        rx.spacer(),
+        rx.text(item["match"], size="1", color_scheme="gray"),
+        on_click=SearchState.open_table(item["table"]), cursor="pointer", width="100%", padding_x="10px",
+        padding_y="6px", align="center", class_name="search-suggestion", _hover={"background": "var(--gray-3)"},
+    )
+
+
+def header_search() -> rx.Component:
+    """Catalog search in the header: suggestions while typing, Enter for every result."""
+    return rx.box(
+        rx.form(
+            rx.debounce_input(
+                rx.input(value=SearchState.query, on_change=SearchState.suggest, name="q", id="header-search",
+                         placeholder="Search the catalog…", width="100%", auto_complete="off"),
+                debounce_timeout=200),
+            on_submit=SearchState.submit, width="100%",
+        ),
+        rx.cond(
+            (SearchState.suggestions.length() > 0) | (SearchState.message != ""),
+            rx.vstack(
+                rx.foreach(SearchState.suggestions, _suggestion),
+                rx.cond(SearchState.message != "", rx.text(SearchState.message, size="1", padding="8px")),
+                position="absolute", top="36px", left="0", width="100%", spacing="0", z_index="50",
+                background="var(--color-panel-solid)", border="1px solid var(--gray-6)", border_radius="8px",
+                box_shadow="0 8px 24px rgba(0,0,0,0.12)", id="search-suggestions", padding_y="4px",
+            ),
+        ),
+        position="relative", width="420px",
+    )
+
+
 def header() -> rx.Component:
     """Top bar."""
     return rx.hstack(
         _logo(),
+        rx.spacer(),
+        rx.cond(AuthState.user_role != "", header_search()),
         rx.spacer(),
         user_menu(),
         align="center", width="100%", padding_x="20px", padding_y="10px",
@@ -114,7 +152,7 @@ def page_frame(title: str, *children: rx.Component) -> rx.Component:
                     rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
                     rx.center(rx.spinner(size="3"), width="100%", padding="40px"),
                 ),
-                padding="24px", spacing="4", width="100%", max_width="1280px",
+                padding="24px", spacing="4", width="100%", max_width="1280px", min_width="0",
             ),
             align="start", spacing="0", width="100%",
         ),

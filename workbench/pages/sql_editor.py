@@ -6,7 +6,8 @@ import reflex as rx
 
 from workbench.components.shell import page_frame
 from workbench.components.sql_editor import sql_editor
-from workbench.state.sql_editor import NULL, SqlEditorState
+from workbench.formatting import NULL
+from workbench.state.sql_editor import SqlEditorState
 
 S = SqlEditorState
 

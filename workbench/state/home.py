@@ -8,11 +8,8 @@ import reflex as rx
 
 from services import activity, home
 from services.errors import WorkbenchError
+from workbench.formatting import when
 from workbench.state.auth import AuthState
-
-
-def _when(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 class HomeState(rx.State):
@@ -47,13 +44,13 @@ class HomeState(rx.State):
             },
         ]
         self.activity = [
-            {"when": _when(a.occurred_at), "kind": a.kind.replace("_", " "), "title": a.title,
+            {"when": when(a.occurred_at), "kind": a.kind.replace("_", " "), "title": a.title,
              "status": a.status or ""}
             for a in items
         ]
         self.alerts = [
             {"id": a.id, "severity": a.severity, "source": a.source, "message": a.message,
-             "when": _when(a.created_at)}
+             "when": when(a.created_at)}
             for a in open_alerts
         ]
 

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import decimal
 import uuid
 from typing import Any
 
 import reflex as rx
 
-from services import query_execution, query_history, snippets, sql_format, warehouse_schema
+from services import catalog_browse, query_execution, query_history, snippets, sql_format, warehouse_schema
 from services.errors import QueryFailed, WorkbenchError
+from workbench.formatting import NULL, cell
 from workbench.state.auth import AuthState, acting_user
 
-NULL = "\u2400NULL"  # how a NULL cell travels to the browser, unlike any string a query can return
 PAGE_ROWS = 100
 _NUMERIC = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "int2", "int4", "int8",
             "float4", "float8", "money", "oid")
 DEFAULT_SQL = "SELECT vendor, SUM(amount) FROM gold.finance_expenses GROUP BY vendor"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return NULL
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _sort_key(value: str, numeric: bool):
@@ -88,6 +76,19 @@ class SqlEditorState(rx.State):
         self._tree = tree
         self.schema = warehouse_schema.completion_schema(tree)
         self.tables = [{"schema": s, "table": t, "name": f"{s}.{t}"} for s, tables in tree.items() for t in tables]
+        if table := self.router.url.query_parameters.get("table"):
+            await self._open_ready_select(user, table)
+
+    async def _open_ready_select(self, user: Any, table: str):
+        """The catalog's Query action: a SELECT of that table, ready to run."""
+        try:
+            self.sql_text = await asyncio.to_thread(catalog_browse.ready_select, user, table)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.text_revision += 1
+        self.error, self.error_pos = "", -1
+        self.notice = f"A SELECT of {table} is ready: press Run."
 
     def set_sql_text(self, text: str):
         self.sql_text = text
@@ -149,7 +150,7 @@ class SqlEditorState(rx.State):
             self.column_types = [c.type_name for c in result.columns]
             self.numeric = [c.type_name in _NUMERIC for c in result.columns]
             self.rows, self.page, self.sort_col = [], 0, -1
-        self.rows = self.rows + [[_cell(v) for v in row] for row in result.rows]
+        self.rows = self.rows + [[cell(v) for v in row] for row in result.rows]
         self.has_more = result.has_more
 
     @rx.event(background=True)

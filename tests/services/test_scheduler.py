@@ -1,0 +1,71 @@
+"""The scheduler: one leader per database, jobs kept in Postgres, the catalog sync on a schedule."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services import catalog_sync, db, scheduler
+
+# Apart from the app's own key: a browser-test app may be leading in this session.
+TEST_LOCK = scheduler.LEADER_LOCK + 1000
+
+
+def _wait(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _schedule_runs() -> int:
+    with db.connection() as conn:
+        return conn.execute("SELECT count(*) FROM ip_workbench.catalog_sync_runs WHERE trigger = 'schedule'"
+                            " AND status = 'completed'").fetchone()[0]
+
+
+def test_one_leader_runs_the_catalog_sync_and_hands_over(demo_warehouse, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "30")
+    before = _schedule_runs()
+    first = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
+    second = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
+    first.start()
+    try:
+        assert _wait(lambda: first.is_leader)
+        second.start()
+        assert _wait(lambda: _schedule_runs() > before), "the first scheduled sync runs at start"
+        upcoming = scheduler.next_run(scheduler.CATALOG_SYNC_JOB)
+        assert upcoming is not None and 25 * 60 < (upcoming.timestamp() - time.time()) <= 30 * 60
+        time.sleep(0.6)
+        assert not second.is_leader, "a second process waits while the first leads"
+        first.stop()
+        assert _wait(lambda: second.is_leader), "another process takes over when the leader goes"
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_zero_minutes_turns_the_schedule_off(demo_warehouse, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "0")
+    running = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
+    running.start()
+    try:
+        assert _wait(lambda: running.is_leader)
+        assert scheduler.next_run(scheduler.CATALOG_SYNC_JOB) is None
+    finally:
+        running.stop()
+
+
+def test_a_bad_interval_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "hourly")
+    with pytest.raises(ValueError, match="WORKBENCH_CATALOG_SYNC_MINUTES must be a number"):
+        scheduler.catalog_sync_minutes()
+
+
+def test_a_scheduled_sync_while_another_runs_is_skipped(demo_warehouse):
+    with db.connection() as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (catalog_sync.SYNC_LOCK,))
+        catalog_sync.scheduled_sync()  # returns quietly

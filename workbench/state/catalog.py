@@ -1,0 +1,336 @@
+"""Catalog page state: schema tree, the table list, one table's detail, its actions, and sync."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+
+from services import catalog, catalog_browse, catalog_ddl, catalog_favorites, catalog_search, catalog_sync, scheduler
+from services.errors import WorkbenchError
+from services.rbac import CATALOG_EDITORS
+from workbench import formatting
+from workbench.state.auth import AuthState, acting_user
+from workbench.state.search import hit_row
+
+SORT_LABELS = {"name": "Name", "rows": "Rows", "size": "Size", "dq": "DQ score", "updated": "Updated"}
+
+
+class CatalogState(rx.State):
+    schemas: list[dict[str, str]] = []
+    total_tables: int = 0
+    schema: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 0
+    total: int = 0
+    tables: list[dict[str, str]] = []
+    search_text: str = ""
+    search_hits: list[dict[str, str]] = []
+    searched: bool = False
+    selected: str = ""
+    detail: dict[str, str] = {}
+    columns: list[dict[str, str]] = []
+    favorite: bool = False
+    tab: str = "columns"
+    sample_columns: list[str] = []
+    sample_rows: list[list[str]] = []
+    sample_note: str = ""
+    can_edit: bool = False
+    editing_description: bool = False
+    editing_column: str = ""
+    ddl_open: bool = False
+    ddl_text: str = ""
+    syncing: bool = False
+    sync_message: str = ""
+    sync_percent: int = 0
+    last_sync: str = ""
+    next_sync: str = ""
+    search_status: str = ""
+    notice: str = ""
+    error: str = ""
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, -(-self.total // catalog_browse.PAGE_SIZE))
+
+    @rx.var
+    def range_label(self) -> str:
+        if not self.total:
+            return "No tables"
+        first = self.page * catalog_browse.PAGE_SIZE + 1
+        return f"{first:,}–{min(first + catalog_browse.PAGE_SIZE - 1, self.total):,} of {self.total:,}"
+
+    async def load(self):
+        """on_load: the tree, the list, and a table or search named in the address."""
+        auth = await self.get_state(AuthState)
+        if not auth.page_ready:
+            return
+        self.can_edit = auth.user_role in CATALOG_EDITORS
+        self.error = self.notice = ""
+        params = self.router.url.query_parameters
+        self.schema = params.get("schema", "")
+        self.page = 0
+        await self._refresh_list()
+        await self._refresh_sync_status()
+        if query := params.get("q", ""):
+            await self.run_search({"q": query})
+        else:
+            self.search_text, self.search_hits, self.searched = "", [], False
+        if table := params.get("table", ""):
+            await self.open_table(table)
+        elif not params.get("q"):
+            self.selected = ""
+
+    async def _refresh_list(self):
+        user, _ip = await acting_user(self)
+        try:
+            counts = await asyncio.to_thread(catalog_browse.schema_counts, user)
+            listing = await asyncio.to_thread(catalog_browse.list_tables, user, schema=self.schema or None,
+                                              sort=self.sort, descending=self.descending, page=self.page)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.schemas = [{"name": c.schema_name, "count": str(c.tables + c.views),
+                         "detail": f"{c.tables} tables" + (f", {c.views} views" if c.views else "")} for c in counts]
+        self.total_tables = sum(c.tables + c.views for c in counts)
+        self.total = listing.total
+        self.tables = [{"name": r.qualified, "kind": r.kind.replace("_", " "), "description": r.description,
+                        "rows": formatting.rows(r.row_count, r.rows_exact), "size": formatting.size(r.size_bytes),
+                        "dq": formatting.score(r.dq_score), "updated": formatting.when(r.last_updated),
+                        "favorite": "yes" if r.favorite else ""} for r in listing.rows]
+
+    async def _refresh_sync_status(self):
+        user, _ip = await acting_user(self)
+        try:
+            runs = await asyncio.to_thread(catalog_sync.recent_runs, user, 1)
+            upcoming = await asyncio.to_thread(scheduler.next_run, scheduler.CATALOG_SYNC_JOB)
+            index = await asyncio.to_thread(catalog_search.index_status)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        if runs:
+            run = runs[0]
+            self.last_sync = (f"Last sync {formatting.when(run.started_at)} ({run.trigger}, {run.status}"
+                              + (f", {run.writes:,} changes" if run.writes is not None else "") + ")")
+        else:
+            self.last_sync = "Not synced yet"
+        self.next_sync = f"next scheduled {formatting.when(upcoming)} UTC" if upcoming else "no schedule running"
+        self.search_status = (f"{index['pending']:,} of {index['documents']:,} search documents wait for embedding"
+                              if index["pending"] else "")
+
+    async def pick_schema(self, name: str):
+        """Schema tree click: list only that schema (again: all schemas)."""
+        self.schema = "" if self.schema == name else name
+        self.page = 0
+        await self._refresh_list()
+
+    async def sort_by(self, key: str):
+        """Header click: sort by that column; again: the other way round."""
+        if key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort, self.descending = key, key in ("rows", "size", "dq", "updated")
+        self.page = 0
+        await self._refresh_list()
+
+    async def go_page(self, delta: int):
+        self.page = min(max(0, self.page + delta), self.page_count - 1)
+        await self._refresh_list()
+
+    def set_search_text(self, text: str):
+        self.search_text = text
+
+    async def run_search(self, form: dict):
+        """The catalog page's search box (and the header's Enter)."""
+        text = str(form.get("q", "")).strip()
+        self.search_text = text
+        if not text:
+            self.search_hits, self.searched = [], False
+            return
+        user, _ip = await acting_user(self)
+        try:
+            hits = await asyncio.to_thread(catalog_search.search, user, text, limit=20)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.search_hits = [hit_row(h) for h in hits]
+        self.searched = True
+
+    def clear_search(self):
+        self.search_text, self.search_hits, self.searched = "", [], False
+
+    async def open_table(self, name: str):
+        """Show one table: description, stats, columns; sample rows wait for their tab."""
+        user, _ip = await acting_user(self)
+        try:
+            table = await asyncio.to_thread(catalog.get_table, user, name)
+            starred = await asyncio.to_thread(_is_favorite, user, name)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.selected = name
+        self.favorite = starred
+        self.tab = "columns"
+        self.editing_description, self.editing_column = False, ""
+        self.sample_columns, self.sample_rows, self.sample_note = [], [], ""
+        self._show(table)
+
+    def _show(self, table: catalog.TableInfo) -> None:
+        exact = table.exact_row_count is not None
+        self.detail = {
+            "name": f"{table.schema_name}.{table.table_name}", "kind": table.kind.replace("_", " "),
+            "description": table.shown_description, "ours": table.description or "",
+            "db_comment": table.db_comment or "", "owner": table.owner_email or "",
+            "rows": formatting.rows(table.exact_row_count if exact else table.row_count, exact),
+            "rows_note": "counted" if exact else "estimated by the planner",
+            "size": formatting.size(table.size_bytes), "updated": formatting.when(table.last_updated),
+            "dq": formatting.score(table.dq_score), "columns": str(len(table.columns)),
+        }
+        self.columns = [{"name": c.name, "type": c.data_type, "key": "PK" if c.is_primary_key else "",
+                         "nullable": "yes" if c.is_nullable else "no", "default": c.column_default or "",
+                         "description": c.shown_description, "ours": c.description or ""} for c in table.columns]
+
+    def close_detail(self):
+        self.selected, self.detail, self.columns = "", {}, []
+
+    async def show_tab(self, tab: str):
+        self.tab = tab
+        if tab == "sample" and not self.sample_columns:
+            await self.load_sample()
+
+    async def load_sample(self):
+        """20 rows through the SQL execution service, as the signed-in user."""
+        user, ip = await acting_user(self)
+        try:
+            result = await asyncio.to_thread(catalog_browse.sample_rows, user, self.selected, client_address=ip)
+        except WorkbenchError as exc:
+            self.sample_note = str(exc)
+            return
+        self.sample_columns = [c.name for c in result.columns]
+        self.sample_rows = [[formatting.cell(v) for v in row] for row in result.rows]
+        self.sample_note = f"{len(result.rows)} rows, read as you ({result.execution_time_ms} ms)"
+
+    async def count_exactly(self):
+        """Replace the planner's estimate with count(*)."""
+        user, ip = await acting_user(self)
+        try:
+            await asyncio.to_thread(catalog_browse.count_rows_exactly, user, self.selected, client_address=ip)
+            table = await asyncio.to_thread(catalog.get_table, user, self.selected)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self._show(table)
+        await self._refresh_list()
+
+    def start_edit_description(self):
+        self.editing_description = True
+
+    def cancel_edit(self):
+        self.editing_description, self.editing_column = False, ""
+
+    async def save_description(self, form: dict):
+        """Our description and owner of the open table (engineers and admins; the service checks)."""
+        user, ip = await acting_user(self)
+        try:
+            table = await asyncio.to_thread(
+                catalog.edit_table, user, self.selected, description=str(form.get("description", "")),
+                owner_email=str(form.get("owner", "")), client_address=ip)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.editing_description = False
+        self.notice = "Description saved."
+        self._show(table)
+        await self._refresh_list()
+
+    def start_edit_column(self, name: str):
+        self.editing_column = name
+
+    async def save_column(self, form: dict):
+        """Our description of one column."""
+        user, ip = await acting_user(self)
+        try:
+            await asyncio.to_thread(catalog.edit_column, user, self.selected, self.editing_column,
+                                    str(form.get("description", "")), client_address=ip)
+            table = await asyncio.to_thread(catalog.get_table, user, self.selected)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.notice = f"Description of {self.editing_column} saved."
+        self.editing_column = ""
+        self._show(table)
+
+    async def toggle_favorite(self):
+        user, _ip = await acting_user(self)
+        try:
+            self.favorite = await asyncio.to_thread(catalog_favorites.set_favorite, user, self.selected,
+                                                    not self.favorite)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.notice = f"{self.selected} {'added to' if self.favorite else 'removed from'} your favorites."
+        await self._refresh_list()
+
+    async def open_ddl(self):
+        user, _ip = await acting_user(self)
+        try:
+            self.ddl_text = await asyncio.to_thread(catalog_ddl.export_ddl, user, self.selected)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.ddl_open = True
+
+    def set_ddl_open(self, value: bool):
+        self.ddl_open = value
+
+    def query_table(self):
+        """Open the SQL editor with a SELECT of this table."""
+        return rx.redirect(f"/sql?table={quote(self.selected)}")
+
+    def dismiss(self):
+        self.notice = self.error = ""
+
+    @rx.event(background=True)
+    async def sync_now(self):
+        """Sync the catalog with progress shown (engineers and admins; the service checks)."""
+        async with self:
+            if self.syncing:
+                return
+            self.syncing, self.sync_percent, self.sync_message, self.error = True, 0, "Starting", ""
+            user, ip = await acting_user(self)
+        loop = asyncio.get_running_loop()
+        latest: dict[str, Any] = {}
+
+        def progress(message: str, fraction: float) -> None:
+            latest.update(message=message, percent=int(fraction * 100))
+
+        work = loop.run_in_executor(None, lambda: catalog_sync.sync_now(user, progress=progress,
+                                                                      client_address=ip))
+        while not work.done():
+            await asyncio.sleep(0.3)
+            if latest:
+                async with self:
+                    self.sync_message, self.sync_percent = latest["message"], latest["percent"]
+        try:
+            result = work.result()
+        except WorkbenchError as exc:
+            async with self:
+                self.syncing, self.error, self.sync_message = False, str(exc), ""
+            return
+        async with self:
+            self.syncing, self.sync_percent = False, 100
+            self.sync_message = ""
+            self.notice = (f"Catalog synced: {result.tables_total:,} tables, {result.writes:,} changes "
+                           f"in {result.seconds:.1f} s.")
+            await self._refresh_list()
+            await self._refresh_sync_status()
+            if self.selected:
+                await self.open_table(self.selected)
+
+
+def _is_favorite(user: Any, name: str) -> bool:
+    return name in catalog_favorites.favorites(user) if getattr(user, "id", None) else False
+
