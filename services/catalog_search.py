@@ -7,7 +7,6 @@ WORKBENCH_QDRANT_URL) and reloads when they change."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 import uuid
@@ -54,32 +53,33 @@ def _bump_version(conn: psycopg.Connection) -> None:
 def store_documents(conn: psycopg.Connection) -> int:
     """Write new and changed documents' text (embedding pending), drop gone ones; returns pending count.
 
-    Runs inside the caller's transaction (a sync's): name and full-text search see the change at once."""
-    docs = conn.execute(_DOCUMENTS).fetchall()
-    stored = dict(conn.execute("SELECT doc_key, text_hash FROM ip_workbench.catalog_embeddings").fetchall())
-    wanted = {key: (schema, table, column, text, hashlib.sha1(text.encode()).hexdigest())
-              for key, schema, table, column, text in docs}
-    gone = [key for key in stored if key not in wanted]
-    if gone:
-        conn.execute("DELETE FROM ip_workbench.catalog_embeddings WHERE doc_key = ANY(%s)", (gone,))
-    changed = [key for key, doc in wanted.items() if stored.get(key) != doc[4]]
-    if changed:
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO ip_workbench.catalog_embeddings (doc_key, schema_name, table_name, column_name, text,"
-                " text_hash, model_id, embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)"
-                " ON CONFLICT (doc_key) DO UPDATE SET text = EXCLUDED.text, text_hash = EXCLUDED.text_hash,"
-                " model_id = EXCLUDED.model_id, embedding = NULL, updated_at = now()",
-                [(k, *wanted[k][:4], wanted[k][4], embeddings.MODEL_ID) for k in changed])
+    All in SQL inside the caller's transaction (a sync's), so name and full-text search see the change
+    at once and a large catalog never travels through Python."""
+    conn.execute("CREATE TEMPORARY TABLE catalog_documents ON COMMIT DROP AS SELECT d.*,"
+                 " encode(sha256(convert_to(d.text, 'UTF8')), 'hex') AS text_hash"
+                 f" FROM ({_DOCUMENTS}) AS d (doc_key, schema_name, table_name, column_name, text)")
+    conn.execute("CREATE INDEX ON catalog_documents (doc_key)")
+    conn.execute("ANALYZE catalog_documents")
+    gone = conn.execute("DELETE FROM ip_workbench.catalog_embeddings e WHERE NOT EXISTS"
+                        " (SELECT 1 FROM catalog_documents d WHERE d.doc_key = e.doc_key)").rowcount
+    changed = conn.execute(
+        "INSERT INTO ip_workbench.catalog_embeddings AS e (doc_key, schema_name, table_name, column_name, text,"
+        " text_hash, model_id, embedding) SELECT doc_key, schema_name, table_name, column_name, text, text_hash,"
+        " %s, NULL FROM catalog_documents"
+        " ON CONFLICT (doc_key) DO UPDATE SET text = EXCLUDED.text, text_hash = EXCLUDED.text_hash,"
+        " model_id = EXCLUDED.model_id, embedding = NULL, updated_at = now()"
+        " WHERE e.text_hash IS DISTINCT FROM EXCLUDED.text_hash OR e.model_id <> EXCLUDED.model_id",
+        (embeddings.MODEL_ID,)).rowcount
+    conn.execute("DROP TABLE catalog_documents")
     if gone or changed:
         _bump_version(conn)
     return conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
                         ).fetchone()[0]
 
 
-def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256,
+def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256, limit: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> int:
-    """Embed documents still waiting (tables before columns); returns how many were embedded.
+    """Embed documents still waiting (tables before columns), at most `limit`; returns how many.
 
     With no connection each batch commits on its own, so a long run on a large catalog makes
     meaning search better step by step and never holds a sync's locks."""
@@ -92,11 +92,14 @@ def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256,
             with db.connection() as counting:
                 total = counting.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings"
                                          " WHERE embedding IS NULL").fetchone()[0]
-        while True:
+        if limit is not None:
+            total = min(total, limit)
+        while limit is None or done < limit:
             target = conn if conn is not None else stack.enter_context(db.connection())
+            size = batch if limit is None else min(batch, limit - done)
             rows = target.execute(
                 "SELECT doc_key, text FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
-                " ORDER BY (column_name IS NOT NULL), doc_key LIMIT %s FOR UPDATE SKIP LOCKED", (batch,)).fetchall()
+                " ORDER BY (column_name IS NOT NULL), doc_key LIMIT %s FOR UPDATE SKIP LOCKED", (size,)).fetchall()
             if not rows:
                 break
             vectors = embeddings.embed([text for _key, text in rows])

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from services import catalog, db
+from services import catalog, catalog_sync, db
 from services.errors import PermissionDenied
 from tests.browser.conftest import screenshot, sign_in
 
@@ -56,7 +56,16 @@ def test_enter_in_the_header_lists_every_result(page: Page, make_user):
     expect(page.locator("#catalog-search-results")).to_contain_text("employee")
 
 
-def test_engineer_edits_descriptions_viewer_cannot(page: Page, make_user, browser, app_url):
+@pytest.fixture
+def vendors_descriptions_restored(operator):
+    """Leave silver.vendors as the demo has it for the tests that follow."""
+    yield
+    catalog.edit_table(operator, "silver.vendors", description="")
+    catalog.edit_column(operator, "silver.vendors", "vendor_name", "")
+
+
+def test_engineer_edits_descriptions_viewer_cannot(page: Page, make_user, browser, app_url,
+                                                   vendors_descriptions_restored):
     engineer = _signed_in(page, "engineer", make_user)
     _open(page, "silver.vendors")
     page.click("#edit-description")
@@ -161,3 +170,4 @@ def test_engineer_syncs_with_progress_and_a_new_table_appears(page: Page, make_u
     finally:
         with db.connection() as conn:
             conn.execute("DROP TABLE IF EXISTS platinum.browser_sync_probe")
+        catalog_sync.sync()

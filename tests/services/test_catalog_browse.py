@@ -26,6 +26,7 @@ def odd_table(demo_warehouse):
 
 def test_schema_counts_match_the_database(demo_warehouse, make_user):
     viewer, _ = make_user("viewer")
+    catalog_sync.sync(embed=False)
     counts = {c.schema_name: c.tables + c.views for c in catalog_browse.schema_counts(viewer)}
     with db.connection() as conn:
         expected = dict(conn.execute(
