@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from services import audit, db
+from services import audit, catalog_search, db
 from services.errors import InvalidInput, NotFound
 from services.rbac import Permission, authorize, authorize_catalog_edit
 
@@ -109,6 +109,7 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
                 owner = found[0]
             conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s", (owner, current.id))
             changes["owner"] = owner_email.strip().lower() or None
+        catalog_search.refresh_table(conn, current.id)
         audit.record(action="catalog_edited", actor=actor, target=f"{current.schema_name}.{current.table_name}",
                      client_address=client_address, details=changes, conn=conn)
     return get_table(actor, qualified)
@@ -125,6 +126,7 @@ def edit_column(actor: Any, qualified: str, column: str, description: str | None
                                " WHERE table_id = %s AND column_name = %s", (text, table.id, column)).rowcount
         if not updated:
             raise NotFound(f"{qualified} has no column {column}.")
+        catalog_search.refresh_table(conn, table.id)
         audit.record(action="catalog_edited", actor=actor, target=f"{qualified}.{column}",
                      client_address=client_address, details={"description": text}, conn=conn)
     return next(c for c in get_table(actor, qualified).columns if c.name == column)

@@ -6,7 +6,6 @@ WORKBENCH_QDRANT_URL) and reloads when they change."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import uuid
@@ -28,12 +27,12 @@ SELECT t.schema_name || '.' || t.table_name, t.schema_name, t.table_name, NULL::
        t.schema_name || '.' || t.table_name || ': ' || coalesce(t.description, t.db_comment, '')
        || ' Columns: ' || coalesce((SELECT string_agg(m.column_name, ', ' ORDER BY m.ordinal_position)
                                      FROM ip_workbench.table_metadata m WHERE m.table_id = t.id), '')
-FROM ip_workbench.tables t
+FROM ip_workbench.tables t WHERE {only}
 UNION ALL
 SELECT t.schema_name || '.' || t.table_name || '.' || m.column_name, t.schema_name, t.table_name, m.column_name,
        m.column_name || ' (' || m.data_type || ') in ' || t.schema_name || '.' || t.table_name || ': '
        || coalesce(m.description, m.db_comment, '')
-FROM ip_workbench.tables t JOIN ip_workbench.table_metadata m ON m.table_id = t.id
+FROM ip_workbench.tables t JOIN ip_workbench.table_metadata m ON m.table_id = t.id WHERE {only}
 """
 
 
@@ -50,31 +49,68 @@ def _bump_version(conn: psycopg.Connection) -> None:
     conn.execute("UPDATE ip_workbench.catalog_search_state SET version = version + 1")
 
 
-def store_documents(conn: psycopg.Connection) -> int:
+def store_documents(conn: psycopg.Connection, table_ids: list[str] | None = None) -> int:
     """Write new and changed documents' text (embedding pending), drop gone ones; returns pending count.
 
-    All in SQL inside the caller's transaction (a sync's), so name and full-text search see the change
-    at once and a large catalog never travels through Python."""
+    All in SQL inside the caller's transaction (a sync's or an edit's), so name and full-text search see
+    the change at once and a large catalog never travels through Python. `table_ids` limits the work to
+    those tables (an edit); None covers the whole catalog and drops documents of tables that are gone."""
+    only = "t.id = ANY(%(ids)s::uuid[])" if table_ids is not None else "true"
+    params = {"ids": table_ids, "model": embeddings.MODEL_ID}
     conn.execute("CREATE TEMPORARY TABLE catalog_documents ON COMMIT DROP AS SELECT d.*,"
                  " encode(sha256(convert_to(d.text, 'UTF8')), 'hex') AS text_hash"
-                 f" FROM ({_DOCUMENTS}) AS d (doc_key, schema_name, table_name, column_name, text)")
+                 f" FROM ({_DOCUMENTS.format(only=only)}) AS d (doc_key, schema_name, table_name, column_name, text)",
+                 params)
     conn.execute("CREATE INDEX ON catalog_documents (doc_key)")
     conn.execute("ANALYZE catalog_documents")
-    gone = conn.execute("DELETE FROM ip_workbench.catalog_embeddings e WHERE NOT EXISTS"
-                        " (SELECT 1 FROM catalog_documents d WHERE d.doc_key = e.doc_key)").rowcount
+    if table_ids is None:
+        gone = conn.execute("DELETE FROM ip_workbench.catalog_embeddings e WHERE NOT EXISTS"
+                            " (SELECT 1 FROM catalog_documents d WHERE d.doc_key = e.doc_key)").rowcount
+    else:  # columns of these tables that are gone, and every table that is gone
+        gone = conn.execute("DELETE FROM ip_workbench.catalog_embeddings e WHERE NOT EXISTS"
+                            " (SELECT 1 FROM ip_workbench.tables t WHERE t.schema_name = e.schema_name"
+                            " AND t.table_name = e.table_name)").rowcount
+        gone += conn.execute(
+            "DELETE FROM ip_workbench.catalog_embeddings e USING ip_workbench.tables t"
+            " WHERE t.id = ANY(%(ids)s::uuid[]) AND e.schema_name = t.schema_name AND e.table_name = t.table_name"
+            " AND NOT EXISTS (SELECT 1 FROM catalog_documents d WHERE d.doc_key = e.doc_key)", params).rowcount
     changed = conn.execute(
         "INSERT INTO ip_workbench.catalog_embeddings AS e (doc_key, schema_name, table_name, column_name, text,"
         " text_hash, model_id, embedding) SELECT doc_key, schema_name, table_name, column_name, text, text_hash,"
-        " %s, NULL FROM catalog_documents"
+        " %(model)s, NULL FROM catalog_documents"
         " ON CONFLICT (doc_key) DO UPDATE SET text = EXCLUDED.text, text_hash = EXCLUDED.text_hash,"
         " model_id = EXCLUDED.model_id, embedding = NULL, updated_at = now()"
         " WHERE e.text_hash IS DISTINCT FROM EXCLUDED.text_hash OR e.model_id <> EXCLUDED.model_id",
-        (embeddings.MODEL_ID,)).rowcount
+        params).rowcount
     conn.execute("DROP TABLE catalog_documents")
     if gone or changed:
         _bump_version(conn)
     return conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
                         ).fetchone()[0]
+
+
+def refresh_table(conn: psycopg.Connection, table_id: str) -> None:
+    """After an edit of one table's metadata: its documents, embedded at once (a handful of texts)."""
+    store_documents(conn, [str(table_id)])
+    rows = conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+                        " AND (schema_name, table_name) = (SELECT schema_name, table_name FROM ip_workbench.tables"
+                        " WHERE id = %s)", (table_id,)).fetchone()[0]
+    if rows:
+        embed_pending(conn, limit=rows)
+
+
+def _embed_batch(conn: psycopg.Connection, size: int) -> int:
+    """Embed up to `size` waiting documents, tables first; returns how many."""
+    rows = conn.execute(
+        "SELECT doc_key, text FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+        " ORDER BY (column_name IS NOT NULL), doc_key LIMIT %s FOR UPDATE SKIP LOCKED", (size,)).fetchall()
+    if rows:
+        vectors = embeddings.embed([text for _key, text in rows])
+        with conn.cursor() as cur:
+            cur.executemany("UPDATE ip_workbench.catalog_embeddings SET embedding = %s, updated_at = now()"
+                            " WHERE doc_key = %s", [(vectors[i].tolist(), key) for i, (key, _t) in enumerate(rows)])
+        _bump_version(conn)
+    return len(rows)
 
 
 def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256, limit: int | None = None,
@@ -83,35 +119,26 @@ def embed_pending(conn: psycopg.Connection | None = None, *, batch: int = 256, l
 
     With no connection each batch commits on its own, so a long run on a large catalog makes
     meaning search better step by step and never holds a sync's locks."""
+    pending = "SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
+    if conn is not None:
+        total = conn.execute(pending).fetchone()[0]
+    else:
+        with db.connection() as counting:
+            total = counting.execute(pending).fetchone()[0]
+    total = total if limit is None else min(total, limit)
     done = 0
-    with contextlib.ExitStack() as stack:
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
         if conn is not None:
-            total = conn.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
-                                 ).fetchone()[0]
+            embedded = _embed_batch(conn, size)
         else:
-            with db.connection() as counting:
-                total = counting.execute("SELECT count(*) FROM ip_workbench.catalog_embeddings"
-                                         " WHERE embedding IS NULL").fetchone()[0]
-        if limit is not None:
-            total = min(total, limit)
-        while limit is None or done < limit:
-            target = conn if conn is not None else stack.enter_context(db.connection())
-            size = batch if limit is None else min(batch, limit - done)
-            rows = target.execute(
-                "SELECT doc_key, text FROM ip_workbench.catalog_embeddings WHERE embedding IS NULL"
-                " ORDER BY (column_name IS NOT NULL), doc_key LIMIT %s FOR UPDATE SKIP LOCKED", (size,)).fetchall()
-            if not rows:
-                break
-            vectors = embeddings.embed([text for _key, text in rows])
-            with target.cursor() as cur:
-                cur.executemany("UPDATE ip_workbench.catalog_embeddings SET embedding = %s, updated_at = now()"
-                                " WHERE doc_key = %s", [(vectors[i].tolist(), key) for i, (key, _t) in enumerate(rows)])
-            _bump_version(target)
-            if conn is None:
-                target.commit()
-            done += len(rows)
-            if progress:
-                progress(done, max(total, done))
+            with db.connection() as own:
+                embedded = _embed_batch(own, size)
+        if not embedded:
+            break
+        done += embedded
+        if progress:
+            progress(done, max(total, done))
     return done
 
 
@@ -121,12 +148,14 @@ def refresh_index(conn: psycopg.Connection) -> int:
     return embed_pending(conn)
 
 
-def index_status() -> dict[str, int]:
+def index_status(conn: psycopg.Connection | None = None) -> dict[str, int]:
     """Documents in the index and how many still wait for their embedding."""
-    with db.connection() as conn:
-        total, pending = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE embedding IS NULL) FROM ip_workbench.catalog_embeddings"
-        ).fetchone()
+    query = "SELECT count(*), count(*) FILTER (WHERE embedding IS NULL) FROM ip_workbench.catalog_embeddings"
+    if conn is not None:
+        total, pending = conn.execute(query).fetchone()
+    else:
+        with db.connection() as own:
+            total, pending = own.execute(query).fetchone()
     return {"documents": total, "pending": pending}
 
 

@@ -212,7 +212,16 @@ def catalog_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def catalog_sync_command(as_json: bool) -> None:
     """Bring the catalog in line with the database (only changed rows are written)."""
-    result = catalog_sync.sync(trigger="cli", actor_label=current_operator().email)
+    shown: dict[str, object] = {}
+
+    def progress(message: str, fraction: float) -> None:
+        """Each stage once, and the long embedding stage every tenth of the way."""
+        stage, tenth = message.split(":")[0], int(fraction * 10)
+        if not as_json and (stage, tenth) != (shown.get("stage"), shown.get("tenth")):
+            shown.update(stage=stage, tenth=tenth)
+            click.echo(f"  {message}", err=True)
+
+    result = catalog_sync.sync(trigger="cli", actor_label=current_operator().email, progress=progress)
     if as_json:
         click.echo(json.dumps({**result.__dict__, "writes": result.writes}, default=str))
         return

@@ -22,6 +22,10 @@ class NotAuthenticated(WorkbenchError):
 class InvalidInput(WorkbenchError):
     status_code = 400
 
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position  # 0-based offset in the input, when the problem has a place
+
 
 class Conflict(WorkbenchError):
     status_code = 409

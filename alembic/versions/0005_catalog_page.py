@@ -37,7 +37,8 @@ CREATE TABLE ip_workbench.catalog_sync_runs (
     writes integer,
     tables_total integer,
     embedded integer,
-    error text
+    error text,
+    fingerprint text
 );
 CREATE INDEX catalog_sync_runs_started ON ip_workbench.catalog_sync_runs (started_at DESC);
 COMMENT ON TABLE ip_workbench.catalog_sync_runs IS 'Each catalog sync: who or what started it and what it wrote.';

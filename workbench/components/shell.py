@@ -48,7 +48,7 @@ def _suggestion(item: rx.Var) -> rx.Component:
         rx.text(item["label"], size="2"),
         rx.spacer(),
         rx.text(item["match"], size="1", color_scheme="gray"),
-        on_click=SearchState.open_table(item["table"]), cursor="pointer", width="100%", padding_x="10px",
+        on_mouse_down=SearchState.open_table(item["table"]), cursor="pointer", width="100%", padding_x="10px",
         padding_y="6px", align="center", class_name="search-suggestion", _hover={"background": "var(--gray-3)"},
     )
 
@@ -59,7 +59,8 @@ def header_search() -> rx.Component:
         rx.form(
             rx.debounce_input(
                 rx.input(value=SearchState.query, on_change=SearchState.suggest, name="q", id="header-search",
-                         placeholder="Search the catalog…", width="100%", auto_complete="off"),
+                         placeholder="Search the catalog…", width="100%", auto_complete="off",
+                         on_blur=SearchState.hide, on_key_down=SearchState.key),
                 debounce_timeout=200),
             on_submit=SearchState.submit, width="100%",
         ),

@@ -43,6 +43,15 @@ class SearchState(rx.State):
         self.suggestions = [hit_row(h) for h in hits]
         self.message = "" if hits else "Nothing in the catalog matches."
 
+    def hide(self):
+        """Focus left the box: put the list away (the text stays)."""
+        self.suggestions, self.message = [], ""
+
+    def key(self, key: str):
+        """Escape puts the list away."""
+        if key == "Escape":
+            self.hide()
+
     def clear(self):
         self.query, self.suggestions, self.message = "", [], ""
 
