@@ -248,6 +248,33 @@ def catalog_search_command(query: str, limit: int, as_json: bool) -> None:
         click.echo(f"{h.score:7.3f}  {h.match:8} {name}")
 
 
+@main.group("lineage")
+def lineage_group() -> None:
+    """Column-level lineage."""
+
+
+@lineage_group.command("extract")
+@click.argument("file", type=click.File("r"))
+@click.option("--dialect", default="postgres", show_default=True, help="SQL dialect of the file (sqlglot's names).")
+@click.option("--json", "as_json", is_flag=True)
+def lineage_extract(file, dialect: str, as_json: bool) -> None:
+    """Tables FILE reads and writes, and the column edges between them ("-" reads standard input)."""
+    from services.lineage import extract_lineage
+
+    result = extract_lineage(file.read(), dialect=dialect)
+    edges = sorted(result.columns, key=lambda e: (e[2], e[3], e[0] or "", e[1]))
+    if as_json:
+        click.echo(json.dumps({
+            "sources": sorted(result.sources), "targets": sorted(result.targets),
+            "columns": [{"source_table": s, "source_column": c, "target_table": t, "target_column": tc}
+                        for s, c, t, tc in edges]}, indent=2))
+        return
+    click.echo(f"sources: {', '.join(sorted(result.sources)) or '-'}")
+    click.echo(f"targets: {', '.join(sorted(result.targets)) or '-'}")
+    for source_table, source_column, target_table, target_column in edges:
+        click.echo(f"  {source_table or '?'}.{source_column} -> {target_table}.{target_column}")
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

@@ -386,7 +386,8 @@ class _Extractor:
             self._filters(node, scope, ctes, [])
         elif isinstance(node, exp.Drop):
             for table in node.args.get("tables") or ([node.this] if isinstance(node.this, exp.Table) else []):
-                self.dropped.add(table_name(table))
+                if table_name(table) in self.created:  # dropping a table before building it is a reset
+                    self.dropped.add(table_name(table))
         elif isinstance(node, exp.Select) and node.args.get("into") is not None:
             into = node.args["into"]
             target = table_name(into.this)
@@ -497,7 +498,7 @@ class _Extractor:
 
     # ---- the whole script ----------------------------------------------------------------------------
     def result(self) -> LineageResult:
-        intermediate = (self.created & self.dropped) | self.temporary
+        intermediate = self.dropped | self.temporary
         edges = set(self.edges)
         for table in intermediate:
             incoming = [e for e in edges if e[2] == table]
@@ -546,19 +547,29 @@ def parse_script(sql: str, dialect: str = "postgres") -> list[exp.Expression]:
     return parsed
 
 
-_WITH_DATA = re.compile(r"\s+WITH\s+(NO\s+)?DATA\s*$", re.IGNORECASE)
+# Postgres clauses sqlglot does not read; without them the statement parses and its lineage is unchanged.
+_UNREAD_CLAUSES = (
+    re.compile(r"\s+WITH\s+(NO\s+)?DATA\s*$", re.IGNORECASE),
+    re.compile(r"\s+ON\s+COMMIT\s+(DROP|DELETE\s+ROWS|PRESERVE\s+ROWS)\b", re.IGNORECASE),
+    re.compile(r"\s+TABLESPACE\s+\w+", re.IGNORECASE),
+)
 
 
 def _reparse_command(statement: exp.Expression, dialect: str) -> exp.Expression:
-    """sqlglot gives up on `CREATE MATERIALIZED VIEW … WITH [NO] DATA`; without that tail it reads it."""
-    if isinstance(statement, exp.Command):
-        text = statement.sql(dialect=dialect)
-        if _WITH_DATA.search(text):
-            try:
-                return sqlglot.parse_one(_WITH_DATA.sub("", text), read=dialect)
-            except (ParseError, TokenError):
-                return statement
-    return statement
+    """sqlglot gives up on some Postgres clauses (`ON COMMIT DROP`, `WITH NO DATA` …) and keeps the
+    statement as an opaque Command; read it again without them."""
+    if not isinstance(statement, exp.Command):
+        return statement
+    text = statement.sql(dialect=dialect)
+    stripped = text
+    for clause in _UNREAD_CLAUSES:
+        stripped = clause.sub("", stripped)
+    if stripped == text:
+        return statement
+    try:
+        return sqlglot.parse_one(stripped, read=dialect)
+    except (ParseError, TokenError):
+        return statement
 
 
 def extract_lineage(sql: str, dialect: str = "postgres", schema: dict[str, list[str]] | None = None

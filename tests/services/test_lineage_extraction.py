@@ -29,3 +29,35 @@ def test_unparseable_sql_is_refused_with_its_position(case):
         extract_lineage(case.sql)
     if case.error_position is not None:
         assert refused.value.position == case.error_position, str(refused.value)
+
+
+def test_cli_prints_the_lineage_of_a_file_as_json(tmp_path):
+    import json
+
+    from tests.services.test_cli import _run
+
+    script = tmp_path / "build.sql"
+    script.write_text("CREATE TEMP TABLE s AS SELECT id, amount FROM bronze.raw;\n"
+                      "INSERT INTO gold.t (id, amount_php) SELECT id, amount * 56 FROM s;\n")
+    result = _run("lineage", "extract", str(script), "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["sources"] == ["bronze.raw"] and printed["targets"] == ["gold.t"]
+    assert {(c["source_table"], c["source_column"], c["target_table"], c["target_column"])
+            for c in printed["columns"]} == {("bronze.raw", "id", "gold.t", "id"),
+                                             ("bronze.raw", "amount", "gold.t", "amount_php")}
+    script.write_text("SELECT (a FROM t")
+    refused = _run("lineage", "extract", str(script))
+    assert refused.returncode != 0 and "line 1, column 11" in refused.stderr
+
+
+def test_every_demo_build_file_is_read(demo_warehouse):
+    from services.demo.load import SQL_DIR
+
+    script = "\n".join(p.read_text() for p in sorted(SQL_DIR.glob("*.sql")))
+    result = extract_lineage(script)
+    assert "stage_expense_events" not in result.sources | result.targets  # a temporary step
+    assert {"silver.expenses", "gold.finance_expenses", "gold.vendor_monthly_spend"} <= result.targets
+    assert ("bronze.odoo_expense_events", "payload", "silver.expenses", "amount") in result.columns
+    assert ("silver.expenses", "amount", "gold.finance_expenses", "amount_php") in result.columns
+    assert ("silver.expenses", "currency", "gold.finance_expenses", "amount_php") in result.columns

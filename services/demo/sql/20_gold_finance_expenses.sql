@@ -27,7 +27,7 @@ SELECT
     emp.full_name,
     e.amount,
     e.currency,
-    round(e.amount * fx.php_rate, 2),
+    CASE WHEN e.currency = 'PHP' THEN e.amount ELSE round(e.amount * fx.php_rate, 2) END,
     e.status
 FROM silver.expenses e
 JOIN fx ON fx.currency = e.currency

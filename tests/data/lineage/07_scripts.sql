@@ -95,3 +95,15 @@ INSERT INTO gold.finance_expenses (expense_id, vendor, amount_php) SELECT e.expe
 -- sources: silver.expenses, silver.vendors
 -- targets: gold.finance_expenses
 -- edges: silver.expenses.expense_id>gold.finance_expenses.expense_id, silver.vendors.vendor_name>gold.finance_expenses.vendor, silver.expenses.currency>gold.finance_expenses.amount_php, silver.expenses.amount>gold.finance_expenses.amount_php
+
+=== dropping before building keeps the table a target
+DROP TABLE IF EXISTS gold.t; CREATE TABLE gold.t AS SELECT a FROM s
+-- sources: s
+-- targets: gold.t
+-- edges: s.a>gold.t.a
+
+=== table created with on commit drop links through
+CREATE TEMPORARY TABLE st ON COMMIT DROP AS SELECT payload ->> 'id' AS id FROM bronze.ev; INSERT INTO silver.x (id) SELECT id::int FROM st
+-- sources: bronze.ev
+-- targets: silver.x
+-- edges: bronze.ev.payload>silver.x.id
