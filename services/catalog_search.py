@@ -21,6 +21,7 @@ from services.errors import InvalidInput
 from services.rbac import Permission, authorize
 
 COLLECTION = "workbench_catalog"
+TEXT_CANDIDATES = 2000
 TABLE_BONUS = 0.08  # a table's own document outranks one of its columns that matches about as well
 _DOCUMENTS = """
 SELECT t.schema_name || '.' || t.table_name, t.schema_name, t.table_name, NULL::text,
@@ -275,12 +276,13 @@ def search(actor: Any, query: str, *, limit: int = 10) -> list[SearchHit]:
                 " LIMIT 200", {"q": lowered, "p": lowered.replace("%", r"\%").replace("_", r"\_") + "%"}):
             keep(schema, table, column, (3.0 if exact else 2.0) + (0.1 if column is None else 0), "exact"
                  if exact else "prefix")
+        # Ranked among the first TEXT_CANDIDATES matches, so a word found in every column stays cheap.
         for schema, table, column, rank in conn.execute(
-                "SELECT schema_name, table_name, column_name,"
-                " ts_rank(to_tsvector('english', text), websearch_to_tsquery('english', %(q)s))"
-                " FROM ip_workbench.catalog_embeddings"
-                " WHERE to_tsvector('english', text) @@ websearch_to_tsquery('english', %(q)s)"
-                " ORDER BY 4 DESC LIMIT 50", {"q": text}):
+                "SELECT schema_name, table_name, column_name, ts_rank(text_search, query) FROM"
+                " (SELECT e.schema_name, e.table_name, e.column_name, e.text_search, q.query"
+                "  FROM ip_workbench.catalog_embeddings e, websearch_to_tsquery('english', %(q)s) AS q (query)"
+                "  WHERE e.text_search @@ q.query LIMIT %(candidates)s) AS matched"
+                " ORDER BY 4 DESC LIMIT 50", {"q": text, "candidates": TEXT_CANDIDATES}):
             # Text matches outrank meaning-only ones; among them, meaning and text rank decide together.
             keep(schema, table, column, 1.0 + closeness.get((schema, table, column), 0.0) * 0.9
                  + min(float(rank), 1.0) * 0.09 + (TABLE_BONUS if column is None else 0.0), "text")

@@ -59,8 +59,10 @@ CREATE INDEX catalog_embeddings_name ON ip_workbench.catalog_embeddings
     (lower(coalesce(column_name, table_name)) text_pattern_ops);
 CREATE INDEX catalog_embeddings_qualified ON ip_workbench.catalog_embeddings
     (lower(schema_name || '.' || table_name || coalesce('.' || column_name, '')) text_pattern_ops);
-CREATE INDEX catalog_embeddings_text ON ip_workbench.catalog_embeddings
-    USING gin (to_tsvector('english', text));
+-- Stored, so ranking a full-text match does not parse the document again.
+ALTER TABLE ip_workbench.catalog_embeddings
+    ADD COLUMN text_search tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED;
+CREATE INDEX catalog_embeddings_text ON ip_workbench.catalog_embeddings USING gin (text_search);
 
 CREATE TABLE ip_workbench.catalog_search_state (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -76,6 +78,7 @@ def downgrade() -> None:
     op.execute("""
 DROP TABLE IF EXISTS ip_workbench.catalog_search_state;
 DROP INDEX IF EXISTS ip_workbench.catalog_embeddings_text;
+ALTER TABLE ip_workbench.catalog_embeddings DROP COLUMN IF EXISTS text_search;
 DROP INDEX IF EXISTS ip_workbench.catalog_embeddings_qualified;
 DROP INDEX IF EXISTS ip_workbench.catalog_embeddings_name;
 DROP INDEX IF EXISTS ip_workbench.catalog_embeddings_updated;
