@@ -229,7 +229,7 @@ def sync(*, trigger: str = "cli", actor_label: str | None = None, progress: Prog
     embed those for meaning search (each batch committed).
 
     One sync at a time: a second one while the first holds the lock raises Conflict."""
-    from services import catalog_search
+    from services import catalog_search, lineage_store
 
     say = progress or (lambda _message, _fraction: None)
     with db.connection() as conn:
@@ -253,6 +253,8 @@ def sync(*, trigger: str = "cli", actor_label: str | None = None, progress: Prog
                 say(f"Catalog written ({result.writes:,} changes); storing search documents", 0.4)
                 catalog_search.store_documents(conn, sorted(result.touched))
             pending = catalog_search.index_status(conn)["pending"]
+        with db.connection() as conn:  # lineage from views, the demo build and recent write queries
+            lineage_store.refresh(conn)
     except Exception as exc:
         _close_run(run_id, "failed", result=result, error=f"search documents: {exc}"[:1000])
         raise

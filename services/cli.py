@@ -275,6 +275,35 @@ def lineage_extract(file, dialect: str, as_json: bool) -> None:
         click.echo(f"  {source_table or '?'}.{source_column} -> {target_table}.{target_column}")
 
 
+@lineage_group.command("impact")
+@click.argument("name")
+@click.option("--depth", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def lineage_impact(name: str, depth: int, as_json: bool) -> None:
+    """What depends on NAME (schema.table or schema.table.column): every downstream table and column."""
+    from services import lineage_graph
+
+    parts = name.split(".")
+    if len(parts) not in (2, 3):
+        raise click.BadParameter("write schema.table or schema.table.column", param_hint="NAME")
+    found = lineage_graph.impact(current_operator(), ".".join(parts[:2]), parts[2] if len(parts) == 3 else None,
+                                 depth=depth)
+    if as_json:
+        click.echo(json.dumps({
+            "start": found.start, "notice": found.notice or None,
+            "tables": [{"table": i.table, "depth": i.depth, "path": list(i.path)} for i in found.tables],
+            "columns": [{"table": i.table, "column": i.column, "depth": i.depth, "path": list(i.path)}
+                        for i in found.columns]}, indent=2))
+        return
+    if found.notice:
+        click.echo(found.notice, err=True)
+    click.echo(f"{len(found.tables)} tables and {len(found.columns)} columns depend on {found.start}")
+    for item in found.tables:
+        click.echo(f"  [{item.depth}] {item.table}    via {' -> '.join(item.path)}")
+    for item in found.columns:
+        click.echo(f"  [{item.depth}] {item.table}.{item.column}    via {' -> '.join(item.path)}")
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

@@ -20,6 +20,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("", "Home", "/", None, "house"),
     NavItem("", "Catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "SQL Editor", "/sql", Permission.RUN_SQL_QUERIES, "square-terminal"),
+    NavItem("", "Lineage & Graph", "/lineage", Permission.VIEW_LINEAGE, "git-fork"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )

@@ -12,6 +12,7 @@ from workbench.api.app import api
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
 from workbench.pages.home import home_page
+from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
 from workbench.pages.sql_editor import sql_editor_page
@@ -20,6 +21,7 @@ from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
 from workbench.state.home import HomeState
+from workbench.state.lineage import LineageState
 from workbench.state.sql_editor import SqlEditorState
 from workbench.state.users import UsersState
 
@@ -44,6 +46,8 @@ app.add_page(home_page, route="/", title="Home · Workbench",
              on_load=[AuthState.check_access(""), HomeState.load])
 app.add_page(catalog_page, route="/catalog", title="Catalog · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), CatalogState.load])
+app.add_page(lineage_page, route="/lineage", title="Lineage & Graph · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_LINEAGE.value), LineageState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from services import activity, catalog_search, catalog_sync, db, home, query_roles
+from services import activity, catalog_search, catalog_sync, db, home, lineage_store, query_roles
 from services.config import PROJECT_ROOT
 from services.demo.generate import all_events, copy_text
 from services.errors import InvalidInput
@@ -112,6 +112,7 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
         catalog_sync.sync_catalog(conn)
         catalog_sync.record_exact_counts(conn, result.row_counts)
         catalog_search.refresh_index(conn)
+        lineage_store.refresh(conn)
         query_roles.grant_warehouse_access(conn)  # the new tables are readable by the query roles
         _report(conn, result)
     result.seconds = time.perf_counter() - started

@@ -14,7 +14,7 @@ PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_
               "llm_requests", "dq_test_results", "sql_snippets", "query_history", "cost_tracker"}
 AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles",
                  "catalog_embeddings", "catalog_favorites",
-                 "catalog_sync_runs", "scheduler_jobs", "catalog_search_state"}
+                 "catalog_sync_runs", "scheduler_jobs", "catalog_search_state", "column_lineage"}
 
 
 @pytest.fixture
@@ -70,4 +70,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0005_catalog_page"
+    assert migrations.current_revision() == "0006_lineage"

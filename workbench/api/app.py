@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import api_keys, auth, catalog, catalog_ddl, catalog_search, query_execution, query_export
+from services import (
+    api_keys,
+    auth,
+    catalog,
+    catalog_ddl,
+    catalog_search,
+    lineage_graph,
+    query_execution,
+    query_export,
+)
 from services.config import settings
 from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
 from services.rate_limit import SlidingWindowLimiter
@@ -140,3 +149,27 @@ async def export_ddl(qualified: str, user: User = Depends(key_or_session)):  # n
     """CREATE statements (constraints, indexes, comments) of schema.table, as a file."""
     ddl = await asyncio.to_thread(catalog_ddl.export_ddl, user, qualified)
     return PlainTextResponse(ddl, headers={"Content-Disposition": f'attachment; filename="{qualified}.sql"'})
+
+
+@api.get("/api/lineage/{qualified}.json", tags=["lineage"])
+async def lineage_json(qualified: str, depth: int = 2, direction: str = "both",
+                       user: User = Depends(key_or_session)):  # noqa: B008
+    """The lineage graph around schema.table (nodes with hops from it, edges with their origins and SQL)."""
+    graph = await asyncio.to_thread(lineage_graph.neighbourhood, user, qualified, depth=depth, direction=direction)
+    body = {"center": graph.center, "depth": depth, "direction": direction, "notice": graph.notice or None,
+            "nodes": [{"table": n.name, "schema_name": n.schema_name, "kind": n.kind, "layer": n.layer,
+                       "hops": n.depth} for n in graph.nodes],
+            "edges": [{"source": e.source, "target": e.target, "origins": list(e.origins), "sql": list(e.sql)}
+                      for e in graph.edges]}
+    return JSONResponse(body, headers={"Content-Disposition": f'attachment; filename="lineage-{graph.center}.json"'})
+
+
+@api.get("/api/lineage/{qualified}/impact", tags=["lineage"])
+async def lineage_impact(qualified: str, column: str | None = None, depth: int = 10,
+                         user: User = Depends(principal)):  # noqa: B008
+    """Every table and column downstream of schema.table (or one column), with a path to each."""
+    found = await asyncio.to_thread(lineage_graph.impact, user, qualified, column, depth=depth)
+    return {"start": found.start, "notice": found.notice or None,
+            "tables": [{"table": i.table, "depth": i.depth, "path": list(i.path)} for i in found.tables],
+            "columns": [{"table": i.table, "column": i.column, "depth": i.depth, "path": list(i.path)}
+                        for i in found.columns]}

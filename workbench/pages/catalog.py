@@ -205,6 +205,22 @@ def _sample() -> rx.Component:
         spacing="2", width="100%")
 
 
+def _lineage_preview() -> rx.Component:
+    def side(title: str, items: rx.Var, element_id: str) -> rx.Component:
+        return rx.vstack(
+            rx.text(title, size="1", weight="bold", color_scheme="gray"),
+            rx.cond(items.length() == 0, rx.text("none", size="1", color_scheme="gray")),
+            rx.foreach(items, lambda name: rx.link(name, on_click=S.open_table(name), size="2", cursor="pointer",
+                                                   class_name="lineage-neighbour")),
+            spacing="1", id=element_id, min_width="240px")
+
+    return rx.hstack(side("Feeds from", S.upstream, "lineage-upstream"),
+                     rx.icon("arrow-right", color="var(--gray-9)"),
+                     rx.text(S.selected, weight="bold"),
+                     rx.icon("arrow-right", color="var(--gray-9)"),
+                     side("Feeds into", S.downstream, "lineage-downstream"), align="center", spacing="4")
+
+
 def _ddl_dialog() -> rx.Component:
     return rx.dialog.root(rx.dialog.content(
         rx.dialog.title("Export DDL: ", S.selected),
@@ -233,9 +249,8 @@ def _detail() -> rx.Component:
                            aria_label=rx.cond(S.favorite, "Remove from favorites", "Add to favorites"),
                            title=rx.cond(S.favorite, "Remove from favorites", "Add to favorites")),
             rx.button(rx.icon("square-terminal", size=14), "Query", on_click=S.query_table, id="action-query"),
-            rx.tooltip(rx.button(rx.icon("git-fork", size=14), "View Lineage", variant="soft", disabled=True,
-                                 id="action-lineage"),
-                       content="The Lineage & Graph page is not built yet; no lineage is captured so far."),
+            rx.link(rx.button(rx.icon("git-fork", size=14), "View Lineage", variant="soft"),
+                    href="/lineage?table=" + S.selected, id="action-lineage"),
             rx.button(rx.icon("file-code", size=14), "Export DDL", variant="soft", on_click=S.open_ddl,
                       id="action-ddl"),
             align="center", width="100%", spacing="2", wrap="wrap"),
@@ -255,8 +270,7 @@ def _detail() -> rx.Component:
                          rx.tabs.trigger("Lineage", value="lineage", id="tab-lineage")),
             rx.tabs.content(_columns(), value="columns", padding_top="8px"),
             rx.tabs.content(_sample(), value="sample", padding_top="8px"),
-            rx.tabs.content(rx.text("No lineage has been captured yet: lineage arrives with the Lineage & Graph "
-                                    "page.", size="2", color_scheme="gray"), value="lineage", padding_top="8px"),
+            rx.tabs.content(_lineage_preview(), value="lineage", padding_top="8px"),
             value=S.tab, on_change=S.show_tab, width="100%"),
         spacing="3", width="100%"), width="100%", min_width="0", id="table-detail")
 

@@ -8,7 +8,16 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services import catalog, catalog_browse, catalog_ddl, catalog_favorites, catalog_search, catalog_sync, scheduler
+from services import (
+    catalog,
+    catalog_browse,
+    catalog_ddl,
+    catalog_favorites,
+    catalog_search,
+    catalog_sync,
+    lineage_graph,
+    scheduler,
+)
 from services.errors import WorkbenchError
 from services.rbac import CATALOG_EDITORS
 from workbench import formatting
@@ -41,6 +50,8 @@ class CatalogState(rx.State):
     can_edit: bool = False
     editing_description: bool = False
     editing_column: str = ""
+    upstream: list[str] = []
+    downstream: list[str] = []
     ddl_open: bool = False
     ddl_text: str = ""
     syncing: bool = False
@@ -200,6 +211,19 @@ class CatalogState(rx.State):
         self.tab = tab
         if tab == "sample" and not self.sample_columns:
             await self.load_sample()
+        if tab == "lineage":
+            await self.load_lineage_preview()
+
+    async def load_lineage_preview(self):
+        """Direct neighbours of the open table in the lineage graph."""
+        user, _ip = await acting_user(self)
+        try:
+            graph = await asyncio.to_thread(lineage_graph.neighbourhood, user, self.selected, depth=1)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.upstream = [n.name for n in graph.nodes if n.depth < 0]
+        self.downstream = [n.name for n in graph.nodes if n.depth > 0]
 
     async def load_sample(self):
         """20 rows through the SQL execution service, as the signed-in user."""
