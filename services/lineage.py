@@ -572,6 +572,49 @@ def _reparse_command(statement: exp.Expression, dialect: str) -> exp.Expression:
         return statement
 
 
+@dataclass(frozen=True)
+class StatementFlow:
+    text: str  # the statement as written in the script
+    reads: frozenset[str]
+    writes: frozenset[str]
+
+
+def statement_flows(sql: str, dialect: str = "postgres") -> list[StatementFlow]:
+    """Each statement of a script with the tables it reads and writes (temporary ones included),
+    so an edge can carry just the statements that make it."""
+    from services.sql_split import split_statements
+
+    flows = []
+    for statement in split_statements(sql):
+        extractor = _Extractor(None)
+        try:
+            for node in parse_script(statement.text, dialect):
+                extractor.statement(node)
+        except InvalidInput:
+            continue
+        flows.append(StatementFlow(statement.text.strip(), frozenset(extractor.reads), frozenset(extractor.writes)))
+    return flows
+
+
+def statements_making(flows: list[StatementFlow], target: str, kept: frozenset[str]) -> list[str]:
+    """The statements that write `target`, and before them those writing the script's intermediate
+    tables they read (written here but not in `kept`, the script's lasting targets), in script order."""
+    wanted: set[int] = set()
+    pending = [target]
+    seen: set[str] = set()
+    while pending:
+        table = pending.pop()
+        if table in seen:
+            continue
+        seen.add(table)
+        for index, flow in enumerate(flows):
+            if table in flow.writes:
+                wanted.add(index)
+                pending.extend(r for r in flow.reads
+                               if r not in kept and any(r in f.writes for f in flows[:index]))
+    return [flows[i].text for i in sorted(wanted)]
+
+
 def extract_lineage(sql: str, dialect: str = "postgres", schema: dict[str, list[str]] | None = None
                     ) -> LineageResult:
     """Tables read and written by a script, and the column edges between them."""

@@ -12,7 +12,7 @@ import psycopg
 
 from services import audit, db
 from services.errors import InvalidInput, NotFound
-from services.lineage import LineageResult, extract_lineage
+from services.lineage import LineageResult, extract_lineage, statement_flows, statements_making
 from services.rbac import Permission, authorize
 
 # Statements in query_history that can move data between tables.
@@ -67,14 +67,16 @@ def record(conn: psycopg.Connection, result: LineageResult, *, origin: str, orig
             if source_id and target_id and source_id != target_id:
                 pairs.setdefault((source_id, target_id), set())
     columns = sum(len(c) for c in pairs.values())
-    if _stored(conn, origin_key) == ({k: frozenset(v) for k, v in pairs.items()}, {sql} if pairs else set()):
+    texts = _sql_per_target(sql, result.targets, ids)
+    wanted_sql = {texts.get(target_id, sql) for _source_id, target_id in pairs}
+    if _stored(conn, origin_key) == ({k: frozenset(v) for k, v in pairs.items()}, wanted_sql):
         return Recorded(len(pairs), columns, unresolved)  # unchanged: write nothing
     conn.execute("DELETE FROM ip_workbench.lineage WHERE origin_key = %s", (origin_key,))
     for (source_id, target_id), column_pairs in pairs.items():
         lineage_id = conn.execute(
             "INSERT INTO ip_workbench.lineage (source_table_id, target_table_id, transformation_sql, origin,"
             " origin_key, created_by) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (source_id, target_id, sql, origin, origin_key, created_by)).fetchone()[0]
+            (source_id, target_id, texts.get(target_id, sql), origin, origin_key, created_by)).fetchone()[0]
         if column_pairs:
             with conn.cursor() as cur:
                 cur.executemany(
@@ -82,6 +84,20 @@ def record(conn: psycopg.Connection, result: LineageResult, *, origin: str, orig
                     " target_table_id, target_column) VALUES (%s, %s, %s, %s, %s)",
                     [(lineage_id, source_id, s, target_id, t) for s, t in sorted(column_pairs)])
     return Recorded(len(pairs), columns, unresolved)
+
+
+def _sql_per_target(sql: str, targets: frozenset[str], ids: dict[str, str]) -> dict[str, str]:
+    """For a script: target table id → only the statements that build it (not the whole script)."""
+    flows = statement_flows(sql)
+    if len(flows) <= 1:
+        return {}
+    texts = {}
+    for target in targets:
+        target_id = _resolve(target, ids)
+        statements = statements_making(flows, target, targets)
+        if target_id and statements:
+            texts[target_id] = ";\n\n".join(statements) + ";"
+    return texts
 
 
 def _stored(conn: psycopg.Connection, origin_key: str
