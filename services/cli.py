@@ -304,6 +304,35 @@ def lineage_impact(name: str, depth: int, as_json: bool) -> None:
         click.echo(f"  [{item.depth}] {item.table}.{item.column}    via {' -> '.join(item.path)}")
 
 
+@lineage_group.command("add")
+@click.argument("source")
+@click.argument("target")
+@click.option("--column", "columns", multiple=True, metavar="SOURCE_COLUMN:TARGET_COLUMN",
+              help="A column edge; repeat for more.")
+@click.option("--note", default="", help="Why the edge exists (kept with it).")
+def lineage_add(source: str, target: str, columns: tuple[str, ...], note: str) -> None:
+    """Add an edge SQL cannot show (SOURCE feeds TARGET, both schema.table); prints its key."""
+    from services import lineage_store
+
+    pairs = []
+    for item in columns:
+        left, sep, right = item.partition(":")
+        if not sep or not left or not right:
+            raise click.BadParameter(f"{item!r}: write SOURCE_COLUMN:TARGET_COLUMN", param_hint="--column")
+        pairs.append((left.strip(), right.strip()))
+    click.echo(lineage_store.add_manual_edge(current_operator(), source, target, columns=pairs, note=note))
+
+
+@lineage_group.command("remove")
+@click.argument("key")
+def lineage_remove(key: str) -> None:
+    """Remove an edge added by hand (KEY as printed by `lineage add`)."""
+    from services import lineage_store
+
+    lineage_store.remove_manual_edge(current_operator(), key)
+    click.echo(f"removed {key}")
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from services import db
-from services.errors import InvalidInput, NotFound
+from services.errors import ExternalServiceError, InvalidInput, NotFound
 from services.rbac import Permission, authorize
 
 MAX_DEPTH = 25
@@ -100,9 +100,45 @@ SELECT table_id::text, min(depth) FROM walk GROUP BY table_id
 """
 
 
-def _walk_tables(conn: psycopg.Connection, start: str, depth: int, downstream: bool) -> dict[str, int]:
-    rows = conn.execute(_TABLE_WALK, {"start": start, "down": downstream, "depth": depth}).fetchall()
-    return {table_id: hops for table_id, hops in rows}
+class PostgresGraph:
+    """Graph walks as recursive CTEs over ip_workbench.lineage and column_lineage."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def walk_tables(self, start: str, depth: int, downstream: bool) -> dict[str, int]:
+        rows = self.conn.execute(_TABLE_WALK, {"start": start, "down": downstream, "depth": depth}).fetchall()
+        return {table_id: hops for table_id, hops in rows}
+
+    def walk_columns(self, starts: list[tuple[str, str]], depth: int, downstream: bool
+                     ) -> dict[tuple[str, str], int]:
+        rows = self.conn.execute(_COLUMN_WALK, {"tables": [s[0] for s in starts], "columns": [s[1] for s in starts],
+                                                "down": downstream, "depth": depth}).fetchall()
+        return {(table_id, column): hops for table_id, column, hops in rows}
+
+    def table_edges(self, ids: list[str]) -> list[tuple[str, str]]:
+        return self.conn.execute("SELECT DISTINCT source_table_id::text, target_table_id::text"
+                                 " FROM ip_workbench.lineage WHERE source_table_id = ANY(%(ids)s::uuid[])"
+                                 " AND target_table_id = ANY(%(ids)s::uuid[])", {"ids": ids}).fetchall()
+
+    def column_edges(self, tables: list[str]) -> list[tuple[str, str, str, str]]:
+        return self.conn.execute(
+            "SELECT DISTINCT source_table_id::text, source_column, target_table_id::text, target_column"
+            " FROM ip_workbench.column_lineage WHERE source_table_id = ANY(%(t)s::uuid[])"
+            " AND target_table_id = ANY(%(t)s::uuid[])", {"t": tables}).fetchall()
+
+
+def _backend(conn: psycopg.Connection) -> tuple[Any, str]:
+    """Cypher on the mirror when WORKBENCH_NEO4J_URI is set and answers; Postgres otherwise (with a notice)."""
+    from services import lineage_neo4j
+
+    if not lineage_neo4j.configured():
+        return PostgresGraph(conn), ""
+    try:
+        lineage_neo4j.ping()
+    except ExternalServiceError:
+        return PostgresGraph(conn), "The graph database is unreachable; answered from Postgres."
+    return lineage_neo4j.CypherGraph(), ""
 
 
 def neighbourhood(actor: Any, qualified: str, *, depth: int = 3, direction: str = "both") -> Graph:
@@ -113,23 +149,23 @@ def neighbourhood(actor: Any, qualified: str, *, depth: int = 3, direction: str 
         raise InvalidInput("Direction is upstream, downstream or both.")
     with db.connection() as conn:
         start, name = _table(conn, qualified)
-        notice = ""
+        backend, notice = _backend(conn)
         try:
             with conn.transaction():
                 _bounded(conn)
-                hops = _hops(conn, start, depth, direction)
+                hops = _hops(backend, start, depth, direction)
         except psycopg.errors.QueryCanceled:
             notice = (f"The full graph took longer than {GRAPH_TIMEOUT_S} s; showing direct neighbours only.")
-            hops = _hops(conn, start, 1, direction)
+            hops = _hops(backend, start, 1, direction)
         return _graph(conn, name, hops, notice)
 
 
-def _hops(conn: psycopg.Connection, start: str, depth: int, direction: str) -> dict[str, int]:
+def _hops(backend: Any, start: str, depth: int, direction: str) -> dict[str, int]:
     hops: dict[str, int] = {start: 0}
     if direction in ("both", "downstream"):
-        hops.update(_walk_tables(conn, start, depth, True))
+        hops.update(backend.walk_tables(start, depth, True))
     if direction in ("both", "upstream"):
-        for table_id, distance in _walk_tables(conn, start, depth, False).items():
+        for table_id, distance in backend.walk_tables(start, depth, False).items():
             if table_id not in hops:
                 hops[table_id] = -distance
     return hops
@@ -168,21 +204,6 @@ SELECT table_id::text, column_name, min(depth) FROM walk GROUP BY 1, 2
 """
 
 
-def _column_walk(conn: psycopg.Connection, starts: list[tuple[str, str]], depth: int, downstream: bool
-                 ) -> dict[tuple[str, str], int]:
-    rows = conn.execute(_COLUMN_WALK, {"tables": [s[0] for s in starts], "columns": [s[1] for s in starts],
-                                       "down": downstream, "depth": depth}).fetchall()
-    return {(table_id, column): hops for table_id, column, hops in rows}
-
-
-def _column_edges(conn: psycopg.Connection, reached: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
-    tables = sorted({t for t, _c in reached})
-    return conn.execute(
-        "SELECT DISTINCT source_table_id::text, source_column, target_table_id::text, target_column"
-        " FROM ip_workbench.column_lineage WHERE source_table_id = ANY(%(t)s::uuid[])"
-        " AND target_table_id = ANY(%(t)s::uuid[])", {"t": tables}).fetchall()
-
-
 def _paths(starts: list[tuple[str, str]], edges: list[tuple], reached: set, downstream: bool) -> dict:
     """Shortest path (breadth first) from a start to every reached node, following `edges`."""
     follow: dict[Any, list[Any]] = {}
@@ -215,23 +236,24 @@ def impact(actor: Any, qualified: str, column: str | None = None, *, depth: int 
         if column is not None and column.lower() not in columns:
             raise NotFound(f"{name} has no column {column}.")
         starts = [(start, c) for c in ([column.lower()] if column else columns)]
-        result = Impact(f"{name}.{column.lower()}" if column else name)
+        backend, notice = _backend(conn)
+        result = Impact(f"{name}.{column.lower()}" if column else name, notice=notice)
         try:
             with conn.transaction():
                 _bounded(conn)
-                _fill_impact(conn, result, start, starts, depth, whole_table=column is None)
+                _fill_impact(conn, backend, result, start, starts, depth, whole_table=column is None)
         except psycopg.errors.QueryCanceled:
             result = Impact(result.start, notice=f"The full impact took longer than {GRAPH_TIMEOUT_S} s; "
                                                  "showing direct dependants only.")
-            _fill_impact(conn, result, start, starts, 1, whole_table=column is None)
+            _fill_impact(conn, backend, result, start, starts, 1, whole_table=column is None)
         return result
 
 
-def _fill_impact(conn: psycopg.Connection, result: Impact, start: str, starts: list[tuple[str, str]],
-                 depth: int, *, whole_table: bool) -> None:
+def _fill_impact(conn: psycopg.Connection, backend: Any, result: Impact, start: str,
+                 starts: list[tuple[str, str]], depth: int, *, whole_table: bool) -> None:
     names = dict(conn.execute("SELECT id::text, schema_name || '.' || table_name FROM ip_workbench.tables"))
-    reached = _column_walk(conn, starts, depth, True)
-    edges = _column_edges(conn, list(reached))
+    reached = backend.walk_columns(starts, depth, True)
+    edges = backend.column_edges(sorted({t for t, _c in reached}))
     paths = _paths(starts, edges, set(reached), True)
     for (table_id, column), hops in sorted(reached.items(), key=lambda kv: (kv[1], names.get(kv[0][0], ""),
                                                                             kv[0][1])):
@@ -240,10 +262,8 @@ def _fill_impact(conn: psycopg.Connection, result: Impact, start: str, starts: l
         path = tuple(f"{names[t]}.{c}" for t, c in paths.get((table_id, column), ()))
         result.columns.append(Impacted(names[table_id], column, hops, path))
     if whole_table:  # tables that depend on the table as a whole (filters, lookups, manual edges)
-        table_hops = _walk_tables(conn, start, depth, True)
-        table_edges = conn.execute("SELECT DISTINCT source_table_id::text, target_table_id::text"
-                                   " FROM ip_workbench.lineage").fetchall()
-        table_paths = _paths([start], table_edges, set(table_hops), True)
+        table_hops = backend.walk_tables(start, depth, True)
+        table_paths = _paths([start], backend.table_edges(sorted(table_hops)), set(table_hops), True)
     else:
         table_hops = {}
         for (table_id, _c), hops in reached.items():
@@ -272,13 +292,14 @@ def column_sources(actor: Any, qualified: str, column: str, *, depth: int = 10) 
         start, name = _table(conn, qualified)
         names = dict(conn.execute("SELECT id::text, schema_name || '.' || table_name FROM ip_workbench.tables"))
         _bounded(conn)
+        backend, _notice = _backend(conn)
         starts = [(start, column.lower())]
-        reached = _column_walk(conn, starts, depth, False)
+        reached = backend.walk_columns(starts, depth, False)
         if len(reached) == 1 and not conn.execute(
                 "SELECT 1 FROM ip_workbench.table_metadata WHERE table_id = %s AND column_name = %s",
                 (start, column.lower())).fetchone():
             raise NotFound(f"{name} has no column {column}.")
-        paths = _paths(starts, _column_edges(conn, list(reached)), set(reached), False)
+        paths = _paths(starts, backend.column_edges(sorted({t for t, _c in reached})), set(reached), False)
     return [Impacted(names[t], c, hops, tuple(f"{names[a]}.{b}" for a, b in paths.get((t, c), ())))
             for (t, c), hops in sorted(reached.items(), key=lambda kv: (kv[1], names[kv[0][0]], kv[0][1]))
             if hops > 0]

@@ -130,6 +130,20 @@ def _demo_build_script() -> str:
     return "\n".join(path.read_text() for path in sorted(SQL_DIR.glob("*.sql")))
 
 
+def mirror_if_configured(conn: psycopg.Connection) -> str:
+    """Rewrite the Neo4j mirror when one is configured; returns a notice when it could not be reached."""
+    from services import lineage_neo4j
+    from services.errors import ExternalServiceError
+
+    if not lineage_neo4j.configured():
+        return ""
+    try:
+        lineage_neo4j.mirror(conn)
+    except ExternalServiceError as exc:
+        return f"{exc} Graph questions are answered from Postgres until it is back."
+    return ""
+
+
 def refresh(conn: psycopg.Connection) -> dict[str, int]:
     """Re-read every automatic source (run on catalog sync); manual edges stay as people left them."""
     ids = _catalog_ids(conn)
@@ -168,6 +182,7 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
     # Sources that went away (a dropped view, history beyond the window) take their edges along.
     conn.execute("DELETE FROM ip_workbench.lineage WHERE origin IN ('view', 'demo_build', 'query')"
                  " AND origin_key <> ALL(%s)", (sorted(seen),))
+    mirror_if_configured(conn)
     return counts
 
 
@@ -217,6 +232,7 @@ def add_manual_edge(actor: Any, source: str, target: str, *, columns: list[tuple
                          (lineage_id, source_id, source_column, target_id, target_column))
         audit.record(action="lineage_edge_added", actor=actor, target=f"{source} -> {target}",
                      client_address=client_address, details={"columns": columns or [], "note": note}, conn=conn)
+        mirror_if_configured(conn)
     return key
 
 
@@ -230,3 +246,4 @@ def remove_manual_edge(actor: Any, origin_key: str, *, client_address: str | Non
             raise NotFound("No such manual edge.")
         audit.record(action="lineage_edge_removed", actor=actor, target=origin_key,
                      client_address=client_address, conn=conn)
+        mirror_if_configured(conn)

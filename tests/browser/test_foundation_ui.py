@@ -14,9 +14,9 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 NAV_BY_ROLE = {
-    "viewer": ["Home", "Catalog", "SQL Editor"],
-    "engineer": ["Home", "Catalog", "SQL Editor"],
-    "admin": ["Home", "Catalog", "SQL Editor", "Users & Roles", "Audit Logs"],
+    "viewer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph"],
+    "engineer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph"],
+    "admin": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Users & Roles", "Audit Logs"],
 }
 
 

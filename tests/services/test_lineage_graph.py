@@ -147,3 +147,17 @@ def test_cli_impact_json(synced):
             "path": ["silver.expenses.amount", "gold.finance_expenses.amount_php"]} in printed["columns"]
     assert any(t["table"] == "gold.vendor_monthly_spend" for t in printed["tables"])
     assert _run("lineage", "impact", "silver").returncode != 0
+
+
+def test_cli_adds_and_removes_a_manual_edge(synced):
+    from tests.services.test_cli import _run
+
+    added = _run("lineage", "add", "silver.employees", "gold.vendor_monthly_spend", "--column",
+                 "full_name:vendor", "--note", "staff reimbursements")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip()
+    assert key.startswith("manual:") and ("silver.employees", "gold.vendor_monthly_spend", "manual") in _edges()
+    assert _run("lineage", "add", "silver.employees", "gold.vendor_monthly_spend", "--column", "oops"
+                ).returncode != 0
+    assert _run("lineage", "remove", key).returncode == 0
+    assert ("silver.employees", "gold.vendor_monthly_spend", "manual") not in _edges()

@@ -1,0 +1,150 @@
+"""The lineage graph mirrored to Neo4j (or any Bolt + openCypher server, e.g. FalkorDB) through the
+official `neo4j` driver, and graph walks answered there in Cypher.
+
+Configured by WORKBENCH_NEO4J_URI (bolt://host:port), WORKBENCH_NEO4J_USER, WORKBENCH_NEO4J_PASSWORD
+and WORKBENCH_NEO4J_DATABASE (default "lineage"). Postgres stays the source of truth: the mirror is
+rewritten from it after every lineage refresh."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import psycopg
+
+from services.errors import ExternalServiceError
+
+BATCH = 5000
+TIMEOUT_S = 15.0
+_lock = threading.Lock()
+_driver = None
+_driver_uri: str | None = None
+
+
+def configured() -> bool:
+    """True when WORKBENCH_NEO4J_URI names a server."""
+    return bool(os.environ.get("WORKBENCH_NEO4J_URI", "").strip())
+
+
+def _database() -> str:
+    return os.environ.get("WORKBENCH_NEO4J_DATABASE", "").strip() or "lineage"
+
+
+def _session():
+    global _driver, _driver_uri
+    from neo4j import GraphDatabase
+
+    uri = os.environ["WORKBENCH_NEO4J_URI"].strip()
+    with _lock:
+        if _driver is None or _driver_uri != uri:
+            if _driver is not None:
+                _driver.close()
+            auth = (os.environ.get("WORKBENCH_NEO4J_USER", "neo4j"), os.environ.get("WORKBENCH_NEO4J_PASSWORD", ""))
+            _driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=5.0,
+                                           connection_acquisition_timeout=10.0, max_transaction_retry_time=0)
+            _driver_uri = uri
+        driver = _driver
+    return driver.session(database=_database())
+
+
+def close() -> None:
+    """Close the driver (tests, shutdown)."""
+    global _driver, _driver_uri
+    with _lock:
+        if _driver is not None:
+            _driver.close()
+        _driver, _driver_uri = None, None
+
+
+def _run(query: str, **params: Any) -> list[Any]:
+    from neo4j import Query
+    from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+    try:
+        with _session() as session:
+            return list(session.run(Query(query, timeout=TIMEOUT_S), **params))
+    except (ServiceUnavailable, Neo4jError, OSError) as exc:
+        raise ExternalServiceError(f"The graph database at {os.environ.get('WORKBENCH_NEO4J_URI')} "
+                                   f"did not answer: {exc}") from exc
+
+
+def ping() -> None:
+    """Raise ExternalServiceError unless the graph database answers."""
+    _run("RETURN 1 AS ok")
+
+
+def mirror(conn: psycopg.Connection) -> dict[str, int]:
+    """Rewrite the mirror from ip_workbench (tables, table edges, column edges)."""
+    tables = [{"id": r[0], "name": r[1], "kind": r[2]} for r in conn.execute(
+        "SELECT id::text, schema_name || '.' || table_name, kind FROM ip_workbench.tables")]
+    edges = [{"a": r[0], "b": r[1]} for r in conn.execute(
+        "SELECT DISTINCT source_table_id::text, target_table_id::text FROM ip_workbench.lineage")]
+    columns = [{"a": r[0], "ac": r[1], "b": r[2], "bc": r[3]} for r in conn.execute(
+        "SELECT DISTINCT source_table_id::text, source_column, target_table_id::text, target_column"
+        " FROM ip_workbench.column_lineage")]
+    _run("MATCH (n) DETACH DELETE n")
+    for start in range(0, len(tables), BATCH):
+        _run("UNWIND $rows AS row CREATE (:Table {id: row.id, name: row.name, kind: row.kind})",
+             rows=tables[start:start + BATCH])
+    _run("CREATE INDEX FOR (t:Table) ON (t.id)")
+    _run("CREATE INDEX FOR (c:Column) ON (c.key)")
+    for start in range(0, len(edges), BATCH):
+        _run("UNWIND $rows AS row MATCH (a:Table {id: row.a}) MATCH (b:Table {id: row.b}) CREATE (a)-[:FEEDS]->(b)",
+             rows=edges[start:start + BATCH])
+    keys = sorted({(c["a"], c["ac"]) for c in columns} | {(c["b"], c["bc"]) for c in columns})
+    nodes = [{"key": f"{t}.{c}", "table": t, "name": c} for t, c in keys]
+    for start in range(0, len(nodes), BATCH):
+        _run("UNWIND $rows AS row CREATE (:Column {key: row.key, table: row.table, name: row.name})",
+             rows=nodes[start:start + BATCH])
+    flows = [{"a": f"{c['a']}.{c['ac']}", "b": f"{c['b']}.{c['bc']}"} for c in columns]
+    for start in range(0, len(flows), BATCH):
+        _run("UNWIND $rows AS row MATCH (a:Column {key: row.a}) MATCH (b:Column {key: row.b})"
+             " CREATE (a)-[:FLOWS_TO]->(b)", rows=flows[start:start + BATCH])
+    return {"tables": len(tables), "edges": len(edges), "columns": len(nodes), "column_edges": len(flows)}
+
+
+class CypherGraph:
+    """Graph walks in Cypher, breadth first one level per query (the same answers as Postgres's CTEs)."""
+
+    def walk_tables(self, start: str, depth: int, downstream: bool) -> dict[str, int]:
+        step = ("MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE a.id IN $frontier RETURN DISTINCT b.id AS next"
+                if downstream else
+                "MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE b.id IN $frontier RETURN DISTINCT a.id AS next")
+        reached = {start: 0}
+        frontier = [start]
+        for hops in range(1, depth + 1):
+            found = [r["next"] for r in _run(step, frontier=frontier)]
+            frontier = [n for n in found if n not in reached]
+            for node in frontier:
+                reached[node] = hops
+            if not frontier:
+                break
+        return reached
+
+    def walk_columns(self, starts: list[tuple[str, str]], depth: int, downstream: bool
+                     ) -> dict[tuple[str, str], int]:
+        step = ("MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE a.key IN $frontier"
+                " RETURN DISTINCT b.table AS t, b.name AS c" if downstream else
+                "MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE b.key IN $frontier"
+                " RETURN DISTINCT a.table AS t, a.name AS c")
+        reached = {s: 0 for s in starts}
+        frontier = list(starts)
+        for hops in range(1, depth + 1):
+            found = [(r["t"], r["c"]) for r in _run(step, frontier=[f"{t}.{c}" for t, c in frontier])]
+            frontier = [n for n in found if n not in reached]
+            for node in frontier:
+                reached[node] = hops
+            if not frontier:
+                break
+        return reached
+
+    def table_edges(self, ids: list[str]) -> list[tuple[str, str]]:
+        return [(r["a"], r["b"]) for r in _run(
+            "MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE a.id IN $ids AND b.id IN $ids"
+            " RETURN DISTINCT a.id AS a, b.id AS b", ids=ids)]
+
+    def column_edges(self, tables: list[str]) -> list[tuple[str, str, str, str]]:
+        return [(r["a"], r["ac"], r["b"], r["bc"]) for r in _run(
+            "MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE a.table IN $t AND b.table IN $t"
+            " RETURN DISTINCT a.table AS a, a.name AS ac, b.table AS b, b.name AS bc", t=tables)]
