@@ -7,15 +7,19 @@ rewritten from it after every lineage refresh."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 
 from services.errors import ExternalServiceError
 
-BATCH = 5000
+# FalkorDB's Bolt listener drops a connection whose message passes ~4 KB (Neo4j takes far more), so
+# parameters travel in batches of about MESSAGE_BUDGET bytes.
+MESSAGE_BUDGET = 3000
 TIMEOUT_S = 15.0
 _lock = threading.Lock()
 _driver = None
@@ -57,6 +61,29 @@ def close() -> None:
         _driver, _driver_uri = None, None
 
 
+def _batches(items: list[Any]) -> Iterator[list[Any]]:
+    """Consecutive slices whose JSON form stays within MESSAGE_BUDGET bytes."""
+    batch: list[Any] = []
+    size = 0
+    for item in items:
+        item_size = len(json.dumps(item)) + 2
+        if batch and size + item_size > MESSAGE_BUDGET:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _run_batched(query: str, name: str, items: list[Any], **params: Any) -> list[Any]:
+    """Run `query` once per batch of `items` (passed as parameter `name`); the records of all runs."""
+    found: list[Any] = []
+    for batch in _batches(items):
+        found.extend(_run(query, **{name: batch}, **params))
+    return found
+
+
 def _run(query: str, **params: Any) -> list[Any]:
     from neo4j import Query
     from neo4j.exceptions import Neo4jError, ServiceUnavailable
@@ -84,23 +111,18 @@ def mirror(conn: psycopg.Connection) -> dict[str, int]:
         "SELECT DISTINCT source_table_id::text, source_column, target_table_id::text, target_column"
         " FROM ip_workbench.column_lineage")]
     _run("MATCH (n) DETACH DELETE n")
-    for start in range(0, len(tables), BATCH):
-        _run("UNWIND $rows AS row CREATE (:Table {id: row.id, name: row.name, kind: row.kind})",
-             rows=tables[start:start + BATCH])
+    _run_batched("UNWIND $rows AS row CREATE (:Table {id: row.id, name: row.name, kind: row.kind})", "rows", tables)
     _run("CREATE INDEX FOR (t:Table) ON (t.id)")
     _run("CREATE INDEX FOR (c:Column) ON (c.key)")
-    for start in range(0, len(edges), BATCH):
-        _run("UNWIND $rows AS row MATCH (a:Table {id: row.a}) MATCH (b:Table {id: row.b}) CREATE (a)-[:FEEDS]->(b)",
-             rows=edges[start:start + BATCH])
+    _run_batched("UNWIND $rows AS row MATCH (a:Table {id: row.a}) MATCH (b:Table {id: row.b})"
+                 " CREATE (a)-[:FEEDS]->(b)", "rows", edges)
     keys = sorted({(c["a"], c["ac"]) for c in columns} | {(c["b"], c["bc"]) for c in columns})
     nodes = [{"key": f"{t}.{c}", "table": t, "name": c} for t, c in keys]
-    for start in range(0, len(nodes), BATCH):
-        _run("UNWIND $rows AS row CREATE (:Column {key: row.key, table: row.table, name: row.name})",
-             rows=nodes[start:start + BATCH])
+    _run_batched("UNWIND $rows AS row CREATE (:Column {key: row.key, table: row.table, name: row.name})", "rows",
+                 nodes)
     flows = [{"a": f"{c['a']}.{c['ac']}", "b": f"{c['b']}.{c['bc']}"} for c in columns]
-    for start in range(0, len(flows), BATCH):
-        _run("UNWIND $rows AS row MATCH (a:Column {key: row.a}) MATCH (b:Column {key: row.b})"
-             " CREATE (a)-[:FLOWS_TO]->(b)", rows=flows[start:start + BATCH])
+    _run_batched("UNWIND $rows AS row MATCH (a:Column {key: row.key_a}) MATCH (b:Column {key: row.key_b})"
+                 " CREATE (a)-[:FLOWS_TO]->(b)", "rows", [{"key_a": f["a"], "key_b": f["b"]} for f in flows])
     return {"tables": len(tables), "edges": len(edges), "columns": len(nodes), "column_edges": len(flows)}
 
 
@@ -114,7 +136,7 @@ class CypherGraph:
         reached = {start: 0}
         frontier = [start]
         for hops in range(1, depth + 1):
-            found = [r["next"] for r in _run(step, frontier=frontier)]
+            found = list(dict.fromkeys(r["next"] for r in _run_batched(step, "frontier", frontier)))
             frontier = [n for n in found if n not in reached]
             for node in frontier:
                 reached[node] = hops
@@ -131,7 +153,8 @@ class CypherGraph:
         reached = {s: 0 for s in starts}
         frontier = list(starts)
         for hops in range(1, depth + 1):
-            found = [(r["t"], r["c"]) for r in _run(step, frontier=[f"{t}.{c}" for t, c in frontier])]
+            keys = [f"{t}.{c}" for t, c in frontier]
+            found = list(dict.fromkeys((r["t"], r["c"]) for r in _run_batched(step, "frontier", keys)))
             frontier = [n for n in found if n not in reached]
             for node in frontier:
                 reached[node] = hops
@@ -140,11 +163,15 @@ class CypherGraph:
         return reached
 
     def table_edges(self, ids: list[str]) -> list[tuple[str, str]]:
-        return [(r["a"], r["b"]) for r in _run(
-            "MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE a.id IN $ids AND b.id IN $ids"
-            " RETURN DISTINCT a.id AS a, b.id AS b", ids=ids)]
+        wanted = set(ids)
+        found = {(r["a"], r["b"]) for r in _run_batched(
+            "MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE a.id IN $ids RETURN DISTINCT a.id AS a, b.id AS b",
+            "ids", ids)}
+        return sorted(e for e in found if e[1] in wanted)
 
     def column_edges(self, tables: list[str]) -> list[tuple[str, str, str, str]]:
-        return [(r["a"], r["ac"], r["b"], r["bc"]) for r in _run(
-            "MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE a.table IN $t AND b.table IN $t"
-            " RETURN DISTINCT a.table AS a, a.name AS ac, b.table AS b, b.name AS bc", t=tables)]
+        wanted = set(tables)
+        found = {(r["a"], r["ac"], r["b"], r["bc"]) for r in _run_batched(
+            "MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE a.table IN $t"
+            " RETURN DISTINCT a.table AS a, a.name AS ac, b.table AS b, b.name AS bc", "t", tables)}
+        return sorted(e for e in found if e[2] in wanted)
