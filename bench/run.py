@@ -1,6 +1,6 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
-    python -m bench.run [--only demo,home,sql,catalog,make_run] [--scales 1,10] [--warm-caches]
+    python -m bench.run [--only demo,home,sql,catalog,lineage,make_run] [--scales 1,10] [--warm-caches]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
-ALL = ("demo", "home", "sql", "catalog", "make_run")
+ALL = ("demo", "home", "sql", "catalog", "lineage", "make_run")
 
 
 def main() -> None:
@@ -54,6 +54,10 @@ def main() -> None:
             if demo.warehouse_is_empty():
                 demo.load(1)
             catalog.run()
+        if "lineage" in chosen:
+            from bench import lineage
+
+            lineage.run()
         if "make_run" in chosen:
             from bench import make_run
 
