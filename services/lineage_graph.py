@@ -39,6 +39,7 @@ class Edge:
     target: str
     origins: tuple[str, ...]
     sql: tuple[str, ...]
+    manual_keys: tuple[str, ...] = ()  # edges people added (removable by engineers and admins)
 
 
 @dataclass
@@ -177,10 +178,12 @@ def _graph(conn: psycopg.Connection, center: str, hops: dict[str, int], notice: 
         "SELECT id::text, schema_name, table_name, kind FROM ip_workbench.tables WHERE id = ANY(%s::uuid[])",
         (ids,))}
     nodes = [Node(i, f"{names[i][0]}.{names[i][1]}", names[i][0], names[i][2], hops[i]) for i in ids if i in names]
-    edges = [Edge(names[a][0] + "." + names[a][1], names[b][0] + "." + names[b][1], tuple(origins), tuple(sqls))
-             for a, b, origins, sqls in conn.execute(
+    edges = [Edge(names[a][0] + "." + names[a][1], names[b][0] + "." + names[b][1], tuple(origins), tuple(sqls),
+                  tuple(k for k in (keys or []) if k))
+             for a, b, origins, sqls, keys in conn.execute(
                  "SELECT source_table_id::text, target_table_id::text, array_agg(DISTINCT origin),"
-                 " array_agg(DISTINCT transformation_sql) FROM ip_workbench.lineage"
+                 " array_agg(DISTINCT transformation_sql),"
+                 " array_agg(DISTINCT origin_key) FILTER (WHERE origin = 'manual') FROM ip_workbench.lineage"
                  " WHERE source_table_id = ANY(%(ids)s::uuid[]) AND target_table_id = ANY(%(ids)s::uuid[])"
                  " GROUP BY 1, 2 ORDER BY 1, 2", {"ids": ids})
              if a in names and b in names]

@@ -126,6 +126,19 @@ def mirror(conn: psycopg.Connection) -> dict[str, int]:
     return {"tables": len(tables), "edges": len(edges), "columns": len(nodes), "column_edges": len(flows)}
 
 
+def _breadth_first(starts: list[Any], depth: int, step: Any) -> dict[Any, int]:
+    """Hops from the starts to every node `step` reaches (one query per level), up to `depth`."""
+    reached = {s: 0 for s in starts}
+    frontier = list(starts)
+    for hops in range(1, depth + 1):
+        frontier = [n for n in dict.fromkeys(step(frontier)) if n not in reached]
+        for node in frontier:
+            reached[node] = hops
+        if not frontier:
+            break
+    return reached
+
+
 class CypherGraph:
     """Graph walks in Cypher, breadth first one level per query (the same answers as Postgres's CTEs)."""
 
@@ -133,16 +146,8 @@ class CypherGraph:
         step = ("MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE a.id IN $frontier RETURN DISTINCT b.id AS next"
                 if downstream else
                 "MATCH (a:Table)-[:FEEDS]->(b:Table) WHERE b.id IN $frontier RETURN DISTINCT a.id AS next")
-        reached = {start: 0}
-        frontier = [start]
-        for hops in range(1, depth + 1):
-            found = list(dict.fromkeys(r["next"] for r in _run_batched(step, "frontier", frontier)))
-            frontier = [n for n in found if n not in reached]
-            for node in frontier:
-                reached[node] = hops
-            if not frontier:
-                break
-        return reached
+        return _breadth_first([start], depth, lambda frontier: [
+            r["next"] for r in _run_batched(step, "frontier", frontier)])
 
     def walk_columns(self, starts: list[tuple[str, str]], depth: int, downstream: bool
                      ) -> dict[tuple[str, str], int]:
@@ -150,17 +155,8 @@ class CypherGraph:
                 " RETURN DISTINCT b.table AS t, b.name AS c" if downstream else
                 "MATCH (a:Column)-[:FLOWS_TO]->(b:Column) WHERE b.key IN $frontier"
                 " RETURN DISTINCT a.table AS t, a.name AS c")
-        reached = {s: 0 for s in starts}
-        frontier = list(starts)
-        for hops in range(1, depth + 1):
-            keys = [f"{t}.{c}" for t, c in frontier]
-            found = list(dict.fromkeys((r["t"], r["c"]) for r in _run_batched(step, "frontier", keys)))
-            frontier = [n for n in found if n not in reached]
-            for node in frontier:
-                reached[node] = hops
-            if not frontier:
-                break
-        return reached
+        return _breadth_first(list(starts), depth, lambda frontier: [
+            (r["t"], r["c"]) for r in _run_batched(step, "frontier", [f"{t}.{c}" for t, c in frontier])])
 
     def table_edges(self, ids: list[str]) -> list[tuple[str, str]]:
         wanted = set(ids)

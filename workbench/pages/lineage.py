@@ -26,6 +26,8 @@ def _controls() -> rx.Component:
                   id="lineage-direction"),
         rx.link(rx.button(rx.icon("download", size=14), "JSON", variant="soft", size="1"), href=S.json_href,
                 is_external=True, id="export-json"),
+        rx.cond(S.can_edit, rx.button(rx.icon("plus", size=14), "Add edge", size="1", variant="soft",
+                                      on_click=S.set_add_open(True), id="add-edge")),
         width="100%", align="center", spacing="3", wrap="wrap",
     )
 
@@ -95,9 +97,30 @@ def _edge_dialog() -> rx.Component:
                       rx.badge(step["origins"], variant="soft"), spacing="2", align="center"),
             rx.box(rx.code_block(step["sql"], language="sql", wrap_long_lines=True), max_height="240px",
                    overflow_y="auto", width="100%"),
+            rx.cond(S.can_edit & (step["manual_key"] != ""),
+                    rx.button("Remove this edge", size="1", color_scheme="red", variant="soft",
+                              on_click=S.remove_edge(step["manual_key"]), class_name="remove-edge")),
             spacing="1", width="100%", class_name="edge-step", padding_top="8px")),
         rx.hstack(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", padding_top="8px"),
         max_width="900px", id="edge-dialog"), open=S.edge_open, on_open_change=S.set_edge_open)
+
+
+def _add_dialog() -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("Add a lineage edge"),
+        rx.dialog.description("For data flows SQL cannot show (exports, manual loads, other systems).", size="2"),
+        rx.form(rx.vstack(
+            rx.input(name="source", placeholder="Source table (schema.table)", id="edge-source", width="100%"),
+            rx.input(name="target", placeholder="Target table (schema.table)", default_value=S.center,
+                     id="edge-target", width="100%"),
+            rx.input(name="columns", placeholder="Column pairs: source_column:target_column, …", id="edge-columns",
+                     width="100%"),
+            rx.input(name="note", placeholder="Why this edge exists", id="edge-note", width="100%"),
+            rx.cond(S.error != "", rx.text(S.error, color_scheme="red", size="2", id="edge-error")),
+            rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                      rx.button("Add", type="submit", id="edge-save"), justify="end", width="100%"),
+            spacing="3"), on_submit=S.add_edge),
+        max_width="560px"), open=S.add_open, on_open_change=S.set_add_open)
 
 
 def lineage_page() -> rx.Component:
@@ -127,4 +150,5 @@ def lineage_page() -> rx.Component:
                       spacing="3"),
             align="start", spacing="4", width="100%"),
         _edge_dialog(),
+        _add_dialog(),
     )

@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services import catalog, lineage_graph
+from services import catalog, lineage_graph, lineage_store, rbac
 from services.errors import WorkbenchError
+from services.rbac import Permission
 from workbench.state.auth import AuthState, acting_user
 
 X_STEP, Y_STEP = 300, 90
@@ -69,6 +70,8 @@ class LineageState(rx.State):
     columns: list[str] = []
     trace_column: str = ""
     trace: list[dict[str, str]] = []
+    can_edit: bool = False
+    add_open: bool = False
     edge_open: bool = False
     edge_detail: dict[str, str] = {}
     edge_steps: list[dict[str, str]] = []
@@ -88,6 +91,7 @@ class LineageState(rx.State):
         if not auth.page_ready:
             return
         self.error = ""
+        self.can_edit = rbac.is_allowed(auth.user_role, Permission.EDIT_LINEAGE)
         self.center = self.router.url.query_parameters.get("table", "") or self.center or DEFAULT_TABLE
         self.trace_column, self.trace, self.selected = "", [], {}
         await self._refresh()
@@ -183,8 +187,44 @@ class LineageState(rx.State):
         steps = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if (a, b) in edges]
         self.edge_detail = {"source": source, "target": target, "path": " → ".join(chain)}
         self.edge_steps = [{"edge": f"{a} → {b}", "origins": ", ".join(edges[(a, b)].origins),
-                            "sql": "\n\n".join(s for s in edges[(a, b)].sql if s)} for a, b in steps]
+                            "sql": "\n\n".join(s for s in edges[(a, b)].sql if s),
+                            "manual_key": (edges[(a, b)].manual_keys or ("",))[0]} for a, b in steps]
         self.edge_open = True
 
     def set_edge_open(self, value: bool):
         self.edge_open = value
+
+    def set_add_open(self, value: bool):
+        self.add_open = value
+
+    async def add_edge(self, form: dict):
+        """An edge SQL cannot show, added by an engineer or admin (the service checks the role)."""
+        pairs = []
+        for item in str(form.get("columns", "")).split(","):
+            if item.strip():
+                left, sep, right = item.partition(":")
+                if not sep or not left.strip() or not right.strip():
+                    self.error = f"Write column pairs as source_column:target_column, not {item.strip()!r}."
+                    return
+                pairs.append((left.strip(), right.strip()))
+        user, ip = await acting_user(self)
+        try:
+            await asyncio.to_thread(lineage_store.add_manual_edge, user, str(form.get("source", "")),
+                                    str(form.get("target", "")), columns=pairs, note=str(form.get("note", "")),
+                                    client_address=ip)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.add_open, self.error = False, ""
+        await self._refresh()
+
+    async def remove_edge(self, key: str):
+        """Remove an edge a person added."""
+        user, ip = await acting_user(self)
+        try:
+            await asyncio.to_thread(lineage_store.remove_manual_edge, user, key, client_address=ip)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.edge_open = False
+        await self._refresh()
