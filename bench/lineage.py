@@ -29,6 +29,7 @@ STATEMENTS = 1000
 SQLLINEAGE = "sqllineage==1.5.9"
 SQLLINEAGE_VENV = Path.home() / ".cache" / "workbench" / "sqllineage-venv"
 LAYERS, PER_LAYER, COLUMNS_PER_TABLE = 10, 1000, 20
+COLUMN_EDGES = 200_000
 DOMAIN = 50  # tables of one layer read from the same 50-table domain of the layer before
 IMPACT_QUERIES = 60
 COLUMN_NAMES = ["id", "customer_id", "order_id", "amount", "currency", "status", "region", "country", "created_at",
@@ -146,8 +147,12 @@ def generate_graph() -> list[str]:
                 for source in rng.sample(domain, rng.choice((1, 2, 2, 3))):
                     lineage_id = str(uuid.uuid4())
                     lineage_rows.append((lineage_id, source, target, f"manual:{lineage_id}"))
-                    pairs = {(rng.randrange(COLUMNS_PER_TABLE), rng.randrange(COLUMNS_PER_TABLE)) for _ in range(10)}
-                    column_rows += [(lineage_id, source, f"c{a:02d}", target, f"c{b:02d}") for a, b in pairs]
+        # COLUMN_EDGES column pairs spread over the table edges, distinct within each edge.
+        every_pair = [(a, b) for a in range(COLUMNS_PER_TABLE) for b in range(COLUMNS_PER_TABLE)]
+        share, extra = divmod(COLUMN_EDGES, len(lineage_rows))
+        for index, (lineage_id, source, target, _key) in enumerate(lineage_rows):
+            pairs = rng.sample(every_pair, share + (1 if index < extra else 0))
+            column_rows += [(lineage_id, source, f"c{a:02d}", target, f"c{b:02d}") for a, b in pairs]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO ip_workbench.lineage (id, source_table_id, target_table_id, origin,"
                             " origin_key) VALUES (%s, %s, %s, 'manual', %s)", lineage_rows)
@@ -206,6 +211,3 @@ def run_impact() -> None:
         conn.execute("DELETE FROM ip_workbench.tables WHERE schema_name LIKE 'benchgraph%%'")
 
 
-def run() -> None:
-    run_extraction()
-    run_impact()

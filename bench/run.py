@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
-    python -m bench.run [--only demo,home,sql,catalog,lineage,make_run] [--scales 1,10] [--warm-caches]
+    python -m bench.run [--only demo,home,sql,catalog,lineage_extraction,lineage_impact,make_run]
+                        [--scales 1,10] [--warm-caches]
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tempfile
 os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
-ALL = ("demo", "home", "sql", "catalog", "lineage", "make_run")
+ALL = ("demo", "home", "sql", "catalog", "lineage_extraction", "lineage_impact", "make_run")
 
 
 def main() -> None:
@@ -54,10 +55,14 @@ def main() -> None:
             if demo.warehouse_is_empty():
                 demo.load(1)
             catalog.run()
-        if "lineage" in chosen:
+        if "lineage_extraction" in chosen:
             from bench import lineage
 
-            lineage.run()
+            lineage.run_extraction()
+        if "lineage_impact" in chosen:
+            from bench import lineage
+
+            lineage.run_impact()
         if "make_run" in chosen:
             from bench import make_run
 
