@@ -125,17 +125,18 @@ def test_filters_depth_and_recentre(lineage_page: Page):
     expect(_node(page, "bronze.odoo_expense_events")).to_be_visible()
 
 
-def test_an_engineer_adds_and_removes_an_edge_a_viewer_cannot(page: Page, make_user, lineage_page: Page):
-    expect(lineage_page.locator("#add-edge")).to_have_count(0)  # signed in as a viewer
-    lineage_page.goto("/lineage?table=gold.vendor_monthly_spend")
-    expect(lineage_page.locator("#lineage-center")).to_have_text("gold.vendor_monthly_spend")
-    expect(lineage_page.locator("#add-edge")).to_have_count(0)
-    lineage_page.context.clear_cookies()
+def test_an_engineer_adds_and_removes_an_edge_a_viewer_cannot(lineage_page: Page, make_user, browser, app_url):
+    viewer_page = lineage_page
+    viewer_page.goto("/lineage?table=gold.vendor_monthly_spend")
+    expect(viewer_page.locator("#lineage-center")).to_have_text("gold.vendor_monthly_spend")
+    expect(viewer_page.locator("#add-edge")).to_have_count(0)
+    context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
     engineer, password = make_user("engineer")
     sign_in(page, engineer.email, password)
-    page.goto("/lineage?table=gold.vendor_monthly_spend")
     expect(page.locator("#user-role")).to_have_text("engineer")
-    screenshot(page, "lineage-engineer")
+    page.goto("/lineage?table=gold.vendor_monthly_spend")
+    expect(page.locator("#lineage-center")).to_have_text("gold.vendor_monthly_spend")
     page.click("#add-edge")
     expect(_node(page, "bronze.odoo_vendor_events")).to_have_count(0)  # three hops away: not shown at depth 2
     page.fill("#edge-source", "bronze.odoo_vendor_events")
@@ -152,3 +153,4 @@ def test_an_engineer_adds_and_removes_an_edge_a_viewer_cannot(page: Page, make_u
     screenshot(page, "lineage-manual-edge")
     page.locator(".remove-edge").first.click()
     expect(_node(page, "bronze.odoo_vendor_events")).to_have_count(0)
+    context.close()
