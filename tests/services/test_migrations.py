@@ -70,4 +70,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0006_lineage"
+    assert migrations.current_revision() == "0007_llm_gateway"

@@ -1,0 +1,157 @@
+"""The gateway's one entry point: rate limit, then each model in order (primary, then fallbacks), each
+behind its circuit breaker, up to 3 attempts with 1 s / 2 s backoff on retryable errors; every attempt
+recorded. LiteLLM makes the calls (its own retries off, its local price map for costs)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from services.errors import ExternalServiceError, InvalidInput, RateLimited
+from services.llm import records
+from services.llm.breaker import CircuitBreaker
+from services.llm.settings import GatewaySettings, ModelRoute, gateway_settings
+from services.rate_limit import SlidingWindowLimiter
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price list
+RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+_lock = threading.Lock()
+_breakers: dict[tuple[str, int, float], CircuitBreaker] = {}
+_limiters: dict[int, SlidingWindowLimiter] = {}
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    latency_ms: int
+    attempts: int  # calls made in all, failed ones included
+    request_id: str  # the llm_requests row of the answer
+
+
+class MalformedResponse(Exception):
+    """The model's server answered, but not with a usable completion."""
+
+
+def breaker_for(model: str, settings: GatewaySettings) -> CircuitBreaker:
+    """The process-wide breaker of one model."""
+    key = (model, settings.breaker_failures, settings.breaker_open_s)
+    with _lock:
+        if key not in _breakers:
+            _breakers[key] = CircuitBreaker(settings.breaker_failures, settings.breaker_open_s)
+        return _breakers[key]
+
+
+def reset_breakers() -> None:
+    """Forget every breaker's state (tests; an operator after fixing a provider)."""
+    with _lock:
+        _breakers.clear()
+
+
+def _limiter(per_minute: int) -> SlidingWindowLimiter:
+    with _lock:
+        if per_minute not in _limiters:
+            _limiters[per_minute] = SlidingWindowLimiter(per_minute, 60.0)
+        return _limiters[per_minute]
+
+
+def retryable(exc: BaseException) -> bool:
+    """Worth another attempt: timeouts, lost connections, 429 and 5xx answers, malformed bodies."""
+    if isinstance(exc, MalformedResponse | TimeoutError | ConnectionError):
+        return True
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        return type(exc).__name__ in ("Timeout", "APIConnectionError", "APITimeoutError", "APIError")
+    return int(status) in RETRYABLE_STATUS
+
+
+def _call(route: ModelRoute, messages: list[dict[str, str]], settings: GatewaySettings, options: dict[str, Any]):
+    import litellm
+
+    litellm.suppress_debug_info = True  # its "Give Feedback" banners would land in our logs on every failure
+    response = litellm.completion(model=route.model, messages=messages, api_base=route.api_base,
+                                  api_key=route.api_key, timeout=settings.timeout_s, num_retries=0, **options)
+    try:
+        text = response.choices[0].message.content
+    except (AttributeError, IndexError, TypeError) as exc:
+        raise MalformedResponse(f"no completion in the answer: {exc}") from exc
+    if not isinstance(text, str):
+        raise MalformedResponse("the answer's completion is not text")
+    usage = getattr(response, "usage", None)
+    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost = 0.0
+    if not route.is_local:
+        try:
+            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+        except Exception:  # a model LiteLLM's price map does not know costs what we cannot tell: 0
+            cost = 0.0
+    return text, prompt, completion, cost
+
+
+def _local_api_base() -> str | None:
+    """The managed llama.cpp server's address, when it runs (set by services.llm.local_server)."""
+    return os.environ.get("WORKBENCH_LOCAL_LLM_BASE") or None
+
+
+def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None, agent_run_id: Any = None,
+             temperature: float = 0.0, max_tokens: int = 512, stop: list[str] | None = None) -> Completion:
+    """Ask the models in order for a completion of `messages`; raises RateLimited or ExternalServiceError."""
+    if not messages or not all(isinstance(m, dict) and m.get("content") for m in messages):
+        raise InvalidInput("A model call needs at least one message with content.")
+    settings = gateway_settings(_local_api_base())
+    try:
+        _limiter(settings.requests_per_minute).hit("gateway")
+    except RateLimited as exc:
+        raise RateLimited(f"The AI gateway takes {settings.requests_per_minute} requests a minute; "
+                          f"retry in {exc.retry_after_s} s.", retry_after_s=exc.retry_after_s) from exc
+    options: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+    if stop:
+        options["stop"] = stop
+    user_id = getattr(actor, "id", None)
+    attempts, problems = 0, []
+    for route in settings.routes:
+        if route.is_local and not route.api_base:
+            problems.append(f"{route.model}: the local model is not running (make run prepares and starts it; "
+                            "or set WORKBENCH_LLM_MODEL)")
+            continue
+        breaker = breaker_for(route.model, settings)
+        for attempt in range(1, settings.attempts + 1):
+            if not breaker.allow():
+                problems.append(f"{route.model}: circuit open, retry in {breaker.retry_in_s():.0f} s")
+                break
+            attempts += 1
+            started = time.perf_counter()
+            try:
+                text, prompt, completion, cost = _call(route, messages, settings, options)
+            except Exception as exc:
+                latency = int((time.perf_counter() - started) * 1000)
+                breaker.failed()
+                records.record(model=route.model, status="failed", latency_ms=latency, purpose=purpose,
+                               attempt=attempt, error=f"{type(exc).__name__}: {exc}", user_id=user_id,
+                               agent_run_id=agent_run_id)
+                problems.append(f"{route.model}: {type(exc).__name__}")
+                if not retryable(exc) or attempt == settings.attempts:
+                    break
+                time.sleep(settings.backoff_s[attempt - 1])
+                continue
+            latency = int((time.perf_counter() - started) * 1000)
+            breaker.succeeded()
+            request_id = records.record(model=route.model, status="completed", latency_ms=latency, purpose=purpose,
+                                        attempt=attempt, prompt_tokens=prompt, completion_tokens=completion,
+                                        cost_usd=cost, user_id=user_id, agent_run_id=agent_run_id)
+            return Completion(text, route.model, prompt, completion, cost, latency, attempts, request_id)
+    raise ExternalServiceError("No model answered. " + "; ".join(problems[-6:]))
+
+
+def gateway_status() -> list[dict[str, Any]]:
+    """Each configured model with its breaker's state (for monitoring)."""
+    settings = gateway_settings(_local_api_base())
+    return [{"model": r.model, "state": breaker_for(r.model, settings).state,
+             "failures": breaker_for(r.model, settings).failures} for r in settings.routes]
