@@ -19,7 +19,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test lint bench setup install tools chromium clean-build
+.PHONY: run test lint bench setup install tools chromium model clean-build
 
 install: $(PY_STAMP)
 
@@ -44,7 +44,11 @@ chromium:
 setup: install
 	$(BIN)/workbench setup
 
-run: install tools setup
+# The local model and llama-cpp-python, prepared once into ~/.cache/workbench (see services/llm/local_model.py).
+model: install
+	$(BIN)/python -m services.llm.local_model prepare
+
+run: install tools model setup
 	@echo ""
 	@echo "  Workbench is starting at http://$(HOST):$(PORT)/"
 	@echo "  Sign in as $$(sed -n 's/^email: //p' $${WORKBENCH_HOME:-.workbench}/admin-credentials.txt) with the password in $${WORKBENCH_HOME:-.workbench}/admin-credentials.txt"

@@ -96,8 +96,13 @@ def _call(route: ModelRoute, messages: list[dict[str, str]], settings: GatewaySe
 
 
 def _local_api_base() -> str | None:
-    """The managed llama.cpp server's address, when it runs (set by services.llm.local_server)."""
-    return os.environ.get("WORKBENCH_LOCAL_LLM_BASE") or None
+    """The local llama.cpp server's address: WORKBENCH_LOCAL_LLM_BASE when set, else the managed server,
+    started on demand once the model is prepared."""
+    if os.environ.get("WORKBENCH_LOCAL_LLM_BASE"):
+        return os.environ["WORKBENCH_LOCAL_LLM_BASE"]
+    from services.llm import local_server
+
+    return local_server.api_base_on_demand()
 
 
 def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None, agent_run_id: Any = None,
@@ -105,7 +110,7 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
     """Ask the models in order for a completion of `messages`; raises RateLimited or ExternalServiceError."""
     if not messages or not all(isinstance(m, dict) and m.get("content") for m in messages):
         raise InvalidInput("A model call needs at least one message with content.")
-    settings = gateway_settings(_local_api_base())
+    settings = gateway_settings(None if os.environ.get("WORKBENCH_LLM_MODEL") else _local_api_base())
     try:
         _limiter(settings.requests_per_minute).hit("gateway")
     except RateLimited as exc:
@@ -152,6 +157,6 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
 
 def gateway_status() -> list[dict[str, Any]]:
     """Each configured model with its breaker's state (for monitoring)."""
-    settings = gateway_settings(_local_api_base())
+    settings = gateway_settings(os.environ.get("WORKBENCH_LOCAL_LLM_BASE"))
     return [{"model": r.model, "state": breaker_for(r.model, settings).state,
              "failures": breaker_for(r.model, settings).failures} for r in settings.routes]

@@ -132,7 +132,8 @@ def test_rate_limit_says_when_to_retry(peer, monkeypatch):
     assert 1 <= refused.value.retry_after_s <= 60 and len(peer.requests) == 2
 
 
-def test_no_local_model_and_no_configured_one_is_a_clear_error(migrated, monkeypatch):
+def test_no_local_model_and_no_configured_one_is_a_clear_error(migrated, monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path))  # nothing prepared there
     monkeypatch.delenv("WORKBENCH_LLM_MODEL", raising=False)
     monkeypatch.delenv("WORKBENCH_LOCAL_LLM_BASE", raising=False)
     monkeypatch.delenv("WORKBENCH_LLM_FALLBACKS", raising=False)
