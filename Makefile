@@ -58,7 +58,7 @@ run: install tools model setup
 lint: install
 	$(BIN)/ruff check .
 
-test: install tools chromium lint
+test: install tools chromium model lint
 	$(BIN)/python -m pytest -x -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install tools chromium

@@ -101,7 +101,7 @@ def quoted(qualified: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
 
 
-def _plain(name: str) -> str:
+def plain_name(name: str) -> str:
     """A column or table name as it can be written in SQL: bare when it needs no quotes."""
     simple = name.isidentifier() and name == name.lower() and name.isascii()
     return name if simple else '"' + name.replace('"', '""') + '"'
@@ -110,8 +110,8 @@ def _plain(name: str) -> str:
 def ready_select(actor: Any, qualified: str, limit: int = 100) -> str:
     """The SELECT the Query action opens in the SQL editor: every column named, a LIMIT."""
     table = catalog.get_table(actor, qualified)
-    columns = ",\n       ".join(_plain(c.name) for c in table.columns) or "*"
-    return (f"SELECT {columns}\nFROM {_plain(table.schema_name)}.{_plain(table.table_name)}\n"
+    columns = ",\n       ".join(plain_name(c.name) for c in table.columns) or "*"
+    return (f"SELECT {columns}\nFROM {plain_name(table.schema_name)}.{plain_name(table.table_name)}\n"
             f"LIMIT {int(limit)};")
 
 

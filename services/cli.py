@@ -333,6 +333,44 @@ def lineage_remove(key: str) -> None:
     click.echo(f"removed {key}")
 
 
+@main.group("genie")
+def genie_group() -> None:
+    """Questions in plain language (NL to SQL)."""
+
+
+@genie_group.command("ask")
+@click.argument("question")
+@click.option("--as", "email", required=True, help="Ask as this user (their role applies).")
+@click.option("--conversation", default=None, help="Continue this conversation (its id, from --json).")
+@click.option("--json", "as_json", is_flag=True)
+def genie_ask(question: str, email: str, conversation: str | None, as_json: bool) -> None:
+    """Answer QUESTION with SQL run read-only as the user; prints the SQL, the rows and the attempts."""
+    from services import sql_output
+    from services.errors import NotFound
+    from services.genie.ask import ask
+
+    user = users.find_by_email(email)
+    if user is None or not user.is_active:
+        raise NotFound(f"No active user with email {email.strip().lower()}.")
+    answer = ask(user, question, conversation_id=conversation)
+    if as_json:
+        click.echo(json.dumps({
+            "question": answer.question, "status": answer.status, "sql": answer.sql or None,
+            "explanation": answer.explanation or None, "columns": answer.columns,
+            "rows": [[sql_output.json_value(v) for v in row] for row in answer.rows],
+            "attempts": [{"sql": a.sql, "error": a.error} for a in answer.attempts] + (
+                [{"sql": answer.sql, "error": None}] if answer.status == "answered" else []),
+            "message": answer.message or None, "conversation_id": answer.conversation_id}, indent=2, default=str))
+        return
+    for attempt in answer.attempts:
+        click.echo(f"-- attempt failed: {attempt.error}\n{attempt.sql}\n", err=True)
+    if answer.status != "answered":
+        raise click.ClickException(answer.message or "No answer.")
+    click.echo(answer.sql + "\n")
+    click.echo(sql_output.render("table", answer.columns, answer.rows), nl=False)
+    click.echo(f"\n{answer.explanation}")
+
+
 @main.group("demo")
 def demo_group() -> None:
     """The finance demo warehouse."""

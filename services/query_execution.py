@@ -240,8 +240,11 @@ def _cancel_connection(run_id: str) -> bool:
 
 
 def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address: str | None = None,
-            run_id: str | None = None, page_size: int = 1000, timeout_s: float | None = None) -> QueryResult:
-    """Run a script as `actor`; returns the last statement's first page of rows."""
+            run_id: str | None = None, page_size: int = 1000, timeout_s: float | None = None,
+            read_only: bool = False) -> QueryResult:
+    """Run a script as `actor`; returns the last statement's first page of rows.
+
+    `read_only` runs it as the reader role in a READ ONLY transaction whatever the actor's role (Genie)."""
     authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
     if not isinstance(sql_text, str) or not sql_text.strip():
         raise InvalidInput("Write a query first.")
@@ -261,7 +264,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
             raise PermissionDenied(reason)
     close_result(actor, None)  # one open result per user: a new query closes the previous one
     timeout = timeout_s or settings().statement_timeout_s
-    kind = _kind_for(actor.role)
+    kind = "reader" if read_only else _kind_for(actor.role)
     pool = _pool(kind)
     conn = pool.getconn()
     succeeded = False

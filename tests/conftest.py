@@ -64,3 +64,18 @@ def pytest_sessionfinish(session, exitstatus):
     db.close_pool()
     if os.environ.get("WORKBENCH_KEEP_TEST_HOME") != "1":
         shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def local_model():
+    """The real local model behind the gateway: prepared (once, cached) and its server started on demand."""
+    from services.llm import local_model as model_files
+    from services.llm import local_server
+
+    model_files.prepare()
+    for name in ("WORKBENCH_LLM_MODEL", "WORKBENCH_LLM_FALLBACKS", "WORKBENCH_LOCAL_LLM_BASE"):
+        os.environ.pop(name, None)
+    base = local_server.api_base_on_demand()
+    assert base, "the local model is not prepared"
+    yield base
+    local_server.stop()

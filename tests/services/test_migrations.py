@@ -14,7 +14,8 @@ PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_
               "llm_requests", "dq_test_results", "sql_snippets", "query_history", "cost_tracker"}
 AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles",
                  "catalog_embeddings", "catalog_favorites",
-                 "catalog_sync_runs", "scheduler_jobs", "catalog_search_state", "column_lineage"}
+                 "catalog_sync_runs", "scheduler_jobs", "catalog_search_state", "column_lineage",
+                 "genie_turns"}
 
 
 @pytest.fixture
@@ -70,4 +71,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0007_llm_gateway"
+    assert migrations.current_revision() == "0008_genie"

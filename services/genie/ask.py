@@ -1,0 +1,183 @@
+"""Genie's one entry point: a question → relevant tables → SQL from the model → validated (parses, one
+read-only query, known tables and columns) → EXPLAIN → run read-only as the user → the SQL, the rows and
+one sentence. A validation or database error goes back to the model for up to 2 more attempts."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from services import audit, db, embeddings, query_execution
+from services.errors import InvalidInput, NotFound, QueryFailed
+from services.genie import context
+from services.genie.validate import WriteRefused, extract_sql, validate
+from services.llm import complete
+from services.rbac import Permission, authorize
+
+MAX_ATTEMPTS = 3
+ROW_LIMIT = 1000
+EXAMPLES = 3
+_EXPLANATION = re.compile(r"explanation\s*:\s*(.+)", re.IGNORECASE | re.DOTALL)
+_WRITE_WORDS = re.compile(r"\b(delete|drop|truncate|update|insert|alter|remove|wipe|erase|overwrite|create|"
+                          r"grant|revoke)\b", re.IGNORECASE)
+_READ_WORDS = re.compile(r"\b(how many|count|list|show|which|what|who|when)\b", re.IGNORECASE)
+REFUSAL = "Genie only reads data; it does not change, delete or create anything."
+SYSTEM = """You write PostgreSQL for a data warehouse. Answer the question with ONE read-only SELECT query.
+Rules:
+- Use only the tables and columns listed below; always write schema.table.
+- Never write INSERT, UPDATE, DELETE, CREATE, DROP or anything that changes data.
+- When the question asks for the top or bottom N, ORDER BY that measure and LIMIT N.
+- Give every computed column a short alias.
+Reply exactly in this form:
+```sql
+<the query>
+```
+Explanation: <one sentence saying what the query returns>"""
+
+
+@dataclass
+class Attempt:
+    sql: str
+    error: str
+
+
+@dataclass
+class GenieAnswer:
+    turn_id: str
+    conversation_id: str
+    question: str
+    status: str  # answered, failed or refused
+    sql: str = ""
+    explanation: str = ""
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    message: str = ""
+
+
+def _previous_turns(conversation_id: str, user_id: Any) -> list[tuple[str, str]]:
+    with db.connection() as conn:
+        return conn.execute(
+            "SELECT question, sql FROM ip_workbench.genie_turns WHERE conversation_id = %s AND user_id"
+            " IS NOT DISTINCT FROM %s AND status = 'answered' ORDER BY created_at DESC LIMIT 3",
+            (conversation_id, user_id)).fetchall()[::-1]
+
+
+def _approved_examples(vector: np.ndarray, exclude: str) -> list[tuple[str, str]]:
+    """Question–SQL pairs people approved, the closest in meaning first."""
+    with db.connection() as conn:
+        rows = conn.execute("SELECT question, sql, question_embedding FROM ip_workbench.genie_turns"
+                            " WHERE rating = 1 AND sql IS NOT NULL AND question_embedding IS NOT NULL"
+                            " ORDER BY created_at DESC LIMIT 500").fetchall()
+    scored = sorted(((float(np.dot(vector, np.asarray(e, dtype=np.float32))), q, s) for q, s, e in rows
+                     if q.strip().lower() != exclude.strip().lower()), reverse=True)
+    return [(q, s) for score, q, s in scored[:EXAMPLES] if score > 0.5]
+
+
+def _tables_named(sql_texts: list[str]) -> list[str]:
+    found: list[str] = []
+    for text in sql_texts:
+        found += [m.lower() for m in re.findall(r"\b([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)\b", text or "", re.I)]
+    return list(dict.fromkeys(found))
+
+
+def _messages(question: str, tables_text: str, history: list[tuple[str, str]], examples: list[tuple[str, str]],
+              attempts: list[Attempt]) -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": f"{SYSTEM}\n\nTables:\n{tables_text}"}]
+    for example_question, example_sql in examples:
+        messages += [{"role": "user", "content": example_question},
+                     {"role": "assistant", "content": f"```sql\n{example_sql}\n```\nExplanation: an approved answer."}]
+    for earlier_question, earlier_sql in history:
+        messages += [{"role": "user", "content": earlier_question},
+                     {"role": "assistant", "content": f"```sql\n{earlier_sql}\n```"}]
+    follow = " (a follow-up: change the previous query accordingly)" if history else ""
+    messages.append({"role": "user", "content": question + follow})
+    for attempt in attempts:
+        messages += [{"role": "assistant", "content": f"```sql\n{attempt.sql}\n```"},
+                     {"role": "user", "content": f"That query failed: {attempt.error}\nWrite a corrected query."}]
+    return messages
+
+
+def _store(answer: GenieAnswer, user_id: Any, vector: np.ndarray | None) -> None:
+    with db.connection() as conn:
+        conn.execute(
+            "INSERT INTO ip_workbench.genie_turns (id, conversation_id, user_id, question, sql, explanation, status,"
+            " attempts, row_count, question_embedding) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (answer.turn_id, answer.conversation_id, user_id, answer.question, answer.sql or None,
+             answer.explanation or None, answer.status,
+             json.dumps([{"sql": a.sql, "error": a.error} for a in answer.attempts]),
+             len(answer.rows) if answer.status == "answered" else None,
+             vector.tolist() if vector is not None else None))
+
+
+def ask(actor: Any, question: str, *, conversation_id: str | None = None,
+        client_address: str | None = None) -> GenieAnswer:
+    """Answer a question about the warehouse (use_ai_assist); never changes data."""
+    authorize(actor, Permission.USE_AI_ASSIST, client_address=client_address)
+    question = (question or "").strip()
+    if not question:
+        raise InvalidInput("Ask a question first.")
+    if len(question) > 2000:
+        raise InvalidInput("Questions are limited to 2,000 characters.")
+    user_id = getattr(actor, "id", None)
+    conversation_id = conversation_id or str(uuid.uuid4())
+    answer = GenieAnswer(str(uuid.uuid4()), conversation_id, question, "failed")
+    vector = embeddings.embed([question])[0]
+    if _WRITE_WORDS.search(question) and not _READ_WORDS.search(question):
+        answer.status, answer.message = "refused", REFUSAL
+        _store(answer, user_id, vector)
+        audit.record(action="genie_refused", actor=actor, target=question[:200], client_address=client_address)
+        return answer
+    history = _previous_turns(conversation_id, user_id)
+    names = context.relevant_tables(actor, question, extra=_tables_named([s for _q, s in history]))
+    tables = context.gather(actor, names)
+    schema = context.schema_of(tables)
+    tables_text = context.describe(tables)
+    examples = _approved_examples(vector, question)
+    for _ in range(MAX_ATTEMPTS):
+        reply = complete(_messages(question, tables_text, history, examples, answer.attempts), purpose="genie",
+                         actor=actor, max_tokens=400).text
+        sql = extract_sql(reply)
+        explanation = _EXPLANATION.search(reply)
+        try:
+            sql = validate(sql, schema)
+            query_execution.execute_all(actor, f"EXPLAIN {sql}", source="genie", read_only=True)
+            result = query_execution.execute(actor, sql, source="genie", read_only=True, page_size=ROW_LIMIT)
+            if result.has_more:
+                query_execution.close_result(actor, result.run_id)
+        except WriteRefused as exc:
+            answer.attempts.append(Attempt(sql, str(exc)))
+            answer.status, answer.message = "refused", str(exc)
+            break
+        except (InvalidInput, QueryFailed) as exc:
+            answer.attempts.append(Attempt(sql, str(exc)))
+            continue
+        answer.status, answer.sql = "answered", sql
+        answer.explanation = (explanation.group(1).strip().splitlines()[0] if explanation
+                              else "The query above answers the question.")
+        answer.columns = [c.name for c in result.columns]
+        answer.rows = result.rows
+        break
+    else:
+        answer.message = f"No valid query after {MAX_ATTEMPTS} attempts; the last error: {answer.attempts[-1].error}"
+    _store(answer, user_id, vector)
+    return answer
+
+
+def rate(actor: Any, turn_id: str, rating: int) -> None:
+    """Thumbs up (1) or down (-1) on one's own answer; approved answers become examples."""
+    authorize(actor, Permission.USE_AI_ASSIST)
+    if rating not in (-1, 1):
+        raise InvalidInput("A rating is 1 (helpful) or -1 (not helpful).")
+    with db.connection() as conn:
+        updated = conn.execute("UPDATE ip_workbench.genie_turns SET rating = %s WHERE id = %s AND user_id"
+                               " IS NOT DISTINCT FROM %s AND status = 'answered'",
+                               (rating, turn_id, getattr(actor, "id", None))).rowcount
+    if not updated:
+        raise NotFound("No answered question of yours with that id.")
+

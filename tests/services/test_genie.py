@@ -1,0 +1,97 @@
+"""Genie: validation of model SQL, the evaluation scorer, and questions answered by the real local model
+(run read-only as the user through the execution service)."""
+
+from __future__ import annotations
+
+import pytest
+
+from devtools import genie_eval
+from services import db
+from services.errors import InvalidInput, PermissionDenied
+from services.genie.ask import ask, rate
+from services.genie.validate import WriteRefused, extract_sql, validate
+
+SCHEMA = {"gold.finance_expenses": {"vendor": "text", "amount_php": "numeric", "expense_date": "date"}}
+
+
+@pytest.mark.parametrize("sql", ["DELETE FROM gold.finance_expenses", "UPDATE gold.finance_expenses SET vendor = 'x'",
+                                 "SELECT vendor INTO new_table FROM gold.finance_expenses",
+                                 "WITH d AS (DELETE FROM gold.finance_expenses RETURNING *) SELECT * FROM d",
+                                 "DROP TABLE gold.finance_expenses", "TRUNCATE gold.finance_expenses"])
+def test_writes_are_refused_whatever_their_shape(sql):
+    with pytest.raises(WriteRefused):
+        validate(sql, SCHEMA)
+
+
+@pytest.mark.parametrize(("sql", "reason"), [
+    ("SELECT nope FROM gold.finance_expenses", "nope"),
+    ("SELECT * FROM gold.secret_table", "no table gold.secret_table"),
+    ("SELECT vendor FROM finance_expenses", "Qualify"),
+    ("SELECT 1; SELECT 2", "exactly one"),
+    ("SELEC vendor FROM", "parse"),
+])
+def test_invalid_sql_gets_a_reason_for_the_model(sql, reason):
+    with pytest.raises(InvalidInput, match=reason):
+        validate(sql, SCHEMA)
+
+
+def test_valid_sql_is_kept_as_written():
+    sql = "SELECT e.vendor, sum(e.amount_php) AS total FROM gold.finance_expenses e GROUP BY 1 ORDER BY total DESC"
+    assert validate(sql, SCHEMA) == sql
+    assert extract_sql("Sure.\n```sql\nSELECT 1;\n```\nExplanation: one.") == "SELECT 1"
+
+
+def test_the_question_set_is_big_enough_and_its_gold_sql_runs(demo_warehouse):
+    cases = genie_eval.load()
+    assert len(cases) >= 40
+    for case in cases:
+        assert genie_eval.gold_rows(case["sql"]), case["question"]
+
+
+def test_the_scorer_allows_extra_columns_and_checks_order_only_when_asked():
+    gold = [("a", 2), ("b", 1)]
+    assert genie_eval.same_result(gold, [(1, "a", 2.0), (2, "b", 1.004)], ordered=True)
+    assert genie_eval.same_result(gold, [("b", 1), ("a", 2)], ordered=False)
+    assert not genie_eval.same_result(gold, [("b", 1), ("a", 2)], ordered=True)
+    assert not genie_eval.same_result(gold, [("a", 2)], ordered=False)
+    assert not genie_eval.same_result(gold, [("a", 3), ("b", 1)], ordered=False)
+
+
+def test_viewers_may_not_use_genie(demo_warehouse, make_user):
+    viewer, _ = make_user("viewer")
+    with pytest.raises(PermissionDenied):
+        ask(viewer, "How many vendors do we have?")
+
+
+def test_a_request_to_delete_is_refused_and_nothing_changes(demo_warehouse, make_user):
+    engineer, _ = make_user("engineer")
+    with db.connection() as conn:
+        before = conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0]
+    answer = ask(engineer, "delete all expenses")
+    assert answer.status == "refused" and "only reads" in answer.message
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0] == before
+
+
+@pytest.mark.model
+def test_top_five_vendors_in_2025_with_the_local_model(demo_warehouse, make_user, local_model):
+    engineer, _ = make_user("engineer")
+    answer = ask(engineer, "top 5 vendors by total amount in 2025")
+    case = genie_eval.load()[0]
+    assert answer.status == "answered", answer.attempts
+    assert genie_eval.same_result(genie_eval.gold_rows(case["sql"]), answer.rows, ordered=True), answer.sql
+    assert answer.explanation
+    rate(engineer, answer.turn_id, 1)
+    with db.connection() as conn:
+        assert conn.execute("SELECT rating FROM ip_workbench.genie_turns WHERE id = %s",
+                            (answer.turn_id,)).fetchone()[0] == 1
+
+
+@pytest.mark.model
+def test_a_follow_up_builds_on_the_previous_turn(demo_warehouse, make_user, local_model):
+    engineer, _ = make_user("engineer")
+    first = ask(engineer, "Total spend in PHP per department")
+    assert first.status == "answered", first.attempts
+    second = ask(engineer, "only the Finance department", conversation_id=first.conversation_id)
+    assert second.status == "answered", second.attempts
+    assert "finance" in second.sql.lower() and len(second.rows) <= 1
