@@ -21,6 +21,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("", "Catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "SQL Editor", "/sql", Permission.RUN_SQL_QUERIES, "square-terminal"),
     NavItem("", "Lineage & Graph", "/lineage", Permission.VIEW_LINEAGE, "git-fork"),
+    NavItem("AI Assist", "Genie", "/genie", Permission.USE_AI_ASSIST, "sparkles"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )

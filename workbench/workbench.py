@@ -6,11 +6,13 @@ import contextlib
 
 import reflex as rx
 
+from services.llm import local_server
 from services.rbac import Permission
 from services.scheduler import Scheduler
 from workbench.api.app import api
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
+from workbench.pages.genie import genie_page
 from workbench.pages.home import home_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
@@ -20,6 +22,7 @@ from workbench.pages.users import users_page
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
+from workbench.state.genie import GenieState
 from workbench.state.home import HomeState
 from workbench.state.lineage import LineageState
 from workbench.state.sql_editor import SqlEditorState
@@ -37,6 +40,7 @@ async def _scheduler():
         yield
     finally:
         running.stop()
+        local_server.stop()  # the local model's server, if a Genie question started it
 
 
 app.register_lifespan_task(_scheduler)
@@ -48,6 +52,8 @@ app.add_page(catalog_page, route="/catalog", title="Catalog · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), CatalogState.load])
 app.add_page(lineage_page, route="/lineage", title="Lineage & Graph · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_LINEAGE.value), LineageState.load])
+app.add_page(genie_page, route="/genie", title="Genie · Workbench",
+             on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 
 NAV_BY_ROLE = {
     "viewer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph"],
-    "engineer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph"],
-    "admin": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Users & Roles", "Audit Logs"],
+    "engineer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Genie"],
+    "admin": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Genie", "Users & Roles", "Audit Logs"],
 }
 
 

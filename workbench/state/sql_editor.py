@@ -78,6 +78,10 @@ class SqlEditorState(rx.State):
         self.tables = [{"schema": s, "table": t, "name": f"{s}.{t}"} for s, tables in tree.items() for t in tables]
         if table := self.router.url.query_parameters.get("table"):
             await self._open_ready_select(user, table)
+        elif sql := self.router.url.query_parameters.get("sql"):  # Genie's "Open in SQL Editor"
+            self.sql_text, self.error, self.error_pos = sql, "", -1
+            self.text_revision += 1
+            self.notice = "Genie's query is in the editor: press Run."
 
     async def _open_ready_select(self, user: Any, table: str):
         """The catalog's Query action: a SELECT of that table, ready to run."""

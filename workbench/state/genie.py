@@ -1,0 +1,85 @@
+"""Genie page state: one conversation's turns (question, SQL, rows, attempts), asked in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from urllib.parse import quote
+
+import reflex as rx
+
+from services.errors import WorkbenchError
+from services.genie import ask as genie
+from workbench.formatting import cell
+from workbench.state.auth import AuthState, acting_user
+
+SHOWN_ROWS = 50
+
+
+def _turn(answer: genie.GenieAnswer) -> dict:
+    return {
+        "id": answer.turn_id, "question": answer.question, "status": answer.status, "sql": answer.sql,
+        "explanation": answer.explanation, "message": answer.message, "columns": answer.columns,
+        "rows": [[cell(v) for v in row] for row in answer.rows[:SHOWN_ROWS]],
+        "summary": (f"{len(answer.rows):,} rows" + (f" (first {SHOWN_ROWS} shown)" if len(answer.rows) > SHOWN_ROWS
+                                                    else "")) if answer.status == "answered" else "",
+        "attempts": [{"sql": a.sql, "error": a.error} for a in answer.attempts],
+        "open_href": "/sql?sql=" + quote(answer.sql) if answer.sql else "", "rating": "",
+    }
+
+
+class GenieState(rx.State):
+    turns: list[dict] = []
+    conversation_id: str = ""
+    draft: str = ""
+    asking: bool = False
+    error: str = ""
+
+    async def load(self):
+        auth = await self.get_state(AuthState)
+        if not auth.page_ready:
+            return
+        if not self.conversation_id:
+            self.conversation_id = str(uuid.uuid4())
+
+    def set_draft(self, text: str):
+        self.draft = text
+
+    def new_conversation(self):
+        self.turns, self.conversation_id, self.error = [], str(uuid.uuid4()), ""
+
+    @rx.event(background=True)
+    async def ask(self, form: dict):
+        """Send the question; the answer arrives when the model and the database are done."""
+        question = str(form.get("question", "")).strip()
+        async with self:
+            if self.asking or not question:
+                return
+            self.asking, self.error, self.draft = True, "", ""
+            self.turns = [*self.turns, {"id": "", "question": question, "status": "thinking", "sql": "",
+                                        "explanation": "", "message": "", "columns": [], "rows": [],
+                                        "summary": "", "attempts": [], "open_href": "", "rating": ""}]
+            user, ip = await acting_user(self)
+            conversation = self.conversation_id
+        try:
+            answer = await asyncio.to_thread(genie.ask, user, question, conversation_id=conversation,
+                                             client_address=ip)
+        except WorkbenchError as exc:
+            async with self:
+                self.turns = self.turns[:-1]
+                self.asking, self.error = False, str(exc)
+            return
+        async with self:
+            self.turns = [*self.turns[:-1], _turn(answer)]
+            self.asking = False
+
+    async def rate(self, turn_id: str, rating: int):
+        """Thumbs up or down; approved answers teach Genie for similar questions."""
+        user, _ip = await acting_user(self)
+        try:
+            await asyncio.to_thread(genie.rate, user, turn_id, rating)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        self.turns = [{**t, "rating": "up" if rating == 1 else "down"} if t["id"] == turn_id else t
+                      for t in self.turns]
