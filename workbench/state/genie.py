@@ -16,13 +16,17 @@ from workbench.state.auth import AuthState, acting_user
 SHOWN_ROWS = 50
 
 
+def _summary(count: int) -> str:
+    shown = f" (first {SHOWN_ROWS} shown)" if count > SHOWN_ROWS else ""
+    return f"{count:,} row{'' if count == 1 else 's'}{shown}"
+
+
 def _turn(answer: genie.GenieAnswer) -> dict:
     return {
         "id": answer.turn_id, "question": answer.question, "status": answer.status, "sql": answer.sql,
         "explanation": answer.explanation, "message": answer.message, "columns": answer.columns,
         "rows": [[cell(v) for v in row] for row in answer.rows[:SHOWN_ROWS]],
-        "summary": (f"{len(answer.rows):,} rows" + (f" (first {SHOWN_ROWS} shown)" if len(answer.rows) > SHOWN_ROWS
-                                                    else "")) if answer.status == "answered" else "",
+        "summary": _summary(len(answer.rows)) if answer.status == "answered" else "",
         "attempts": [{"sql": a.sql, "error": a.error} for a in answer.attempts],
         "open_href": "/sql?sql=" + quote(answer.sql) if answer.sql else "", "rating": "",
     }

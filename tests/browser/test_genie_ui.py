@@ -1,0 +1,74 @@
+"""Genie in the browser, with the real local model: the top five vendors, a refused delete, a follow-up,
+and a viewer kept out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from devtools import genie_eval
+from services import db
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+
+def _genie(page: Page, make_user, role: str = "engineer") -> None:
+    user, password = make_user(role)
+    sign_in(page, user.email, password)
+    expect(page.locator("#kpi-tables")).to_be_visible()
+    page.click("#sidebar >> text=Genie")
+    expect(page.locator("#genie-question")).to_be_visible()
+
+
+def _ask(page: Page, question: str) -> None:
+    page.fill("#genie-question", question)
+    page.click("#genie-ask")
+
+
+def test_top_five_vendors_match_the_database(page: Page, make_user, local_model):
+    _genie(page, make_user)
+    _ask(page, "top 5 vendors by total amount in 2025")
+    turn = page.locator(".genie-turn").last
+    expect(turn.locator(".genie-summary")).to_contain_text("5 rows", timeout=120_000)
+    gold = genie_eval.gold_rows(genie_eval.load()[0]["sql"])
+    shown = turn.locator(".genie-result tbody tr")
+    expect(shown).to_have_count(5)
+    for index, (vendor, _total) in enumerate(gold):
+        expect(shown.nth(index)).to_contain_text(vendor)
+    expect(turn.locator(".genie-sql")).to_contain_text(re.compile("SELECT", re.I))
+    expect(turn.locator(".genie-explanation")).not_to_be_empty()
+    screenshot(page, "genie-top-vendors")
+    turn.locator(".genie-open").click()
+    expect(page).to_have_url(re.compile(r"/sql\?sql="))
+    expect(page.locator(".cm-content")).to_contain_text("2025")
+
+
+def test_delete_is_refused_and_a_follow_up_narrows(page: Page, make_user, local_model):
+    with db.connection() as conn:
+        before = conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0]
+    _genie(page, make_user)
+    _ask(page, "delete all expenses")
+    expect(page.locator(".genie-turn").last.locator(".genie-message")).to_contain_text("only reads")
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0] == before
+    _ask(page, "Total spend in PHP per department")
+    expect(page.locator(".genie-turn").last.locator(".genie-summary")).to_contain_text("rows", timeout=120_000)
+    departments = page.locator(".genie-turn").last.locator(".genie-result tbody tr").count()
+    assert departments > 1
+    _ask(page, "only the Finance department")
+    last = page.locator(".genie-turn").last
+    expect(last.locator(".genie-summary")).to_have_text("1 row", timeout=120_000)
+    expect(last.locator(".genie-result")).to_contain_text("Finance")
+    screenshot(page, "genie-follow-up")
+
+
+def test_viewers_do_not_see_genie(page: Page, make_user):
+    user, password = make_user("viewer")
+    sign_in(page, user.email, password)
+    expect(page.locator("#kpi-tables")).to_be_visible()
+    expect(page.locator("#sidebar")).not_to_contain_text("Genie")
+    page.goto("/genie")
+    expect(page.locator("#flash-message")).to_contain_text("You cannot open")
