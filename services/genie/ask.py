@@ -139,9 +139,10 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None,
     schema = context.schema_of(tables)
     tables_text = context.describe(tables)
     examples = _approved_examples(vector, question)
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        # A repair at temperature 0 tends to repeat the same query; a little variety helps it move.
         reply = complete(_messages(question, tables_text, history, examples, answer.attempts), purpose="genie",
-                         actor=actor, max_tokens=400).text
+                         actor=actor, max_tokens=400, temperature=0.0 if attempt == 0 else 0.4).text
         sql = extract_sql(reply)
         explanation = _EXPLANATION.search(reply)
         try:

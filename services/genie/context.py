@@ -23,14 +23,14 @@ class TableContext:
 
 
 def relevant_tables(actor: Any, question: str, extra: list[str] | None = None) -> list[str]:
-    """The first distinct tables catalog search ranks for the question (plus any named in `extra`)."""
-    found: list[str] = list(dict.fromkeys(extra or []))
+    """Tables for the question, best first: each table scores the sum of its own and its columns'
+    search scores, so the table holding most of what the question names comes first (plus `extra`)."""
+    scores: dict[str, float] = {}
     for hit in catalog_search.search(actor, question, limit=40):
         name = f"{hit.schema_name}.{hit.table_name}"
-        if name not in found:
-            found.append(name)
-        if len(found) >= MAX_TABLES + len(extra or []):
-            break
+        scores[name] = scores.get(name, 0.0) + max(hit.score, 0.0)
+    ranked = sorted(scores, key=lambda n: -scores[n])
+    found = list(dict.fromkeys([*(extra or []), *ranked]))
     return found[:MAX_TABLES + len(extra or [])]
 
 

@@ -66,5 +66,15 @@ def validate(sql: str, schema: dict[str, dict[str, str]]) -> str:
         qualify(tree.copy(), schema=nested, dialect="postgres", validate_qualify_columns=True,
                 quote_identifiers=False)
     except OptimizeError as exc:
-        raise InvalidInput(f"{exc} — use only the columns listed for each table.") from exc
+        raise InvalidInput(f"{exc}. {_where_columns_are(str(exc), schema)}".strip()) from exc
     return sql.strip()
+
+
+def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:
+    """A repair hint: which listed tables have the column the query could not find."""
+    found = re.search(r"Column '([^']+)'|Unknown column: ([\w.]+)", message)
+    column = (found.group(1) or found.group(2)).split(".")[-1].lower() if found else ""
+    owners = [table for table, columns in schema.items() if column in {c.lower() for c in columns}]
+    if owners:
+        return f"{column} is a column of {', '.join(owners)}: select from that table."
+    return "Use only the columns listed for each table."

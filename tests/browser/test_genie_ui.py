@@ -54,7 +54,7 @@ def test_delete_is_refused_and_a_follow_up_narrows(page: Page, make_user, local_
     expect(page.locator(".genie-turn").last.locator(".genie-message")).to_contain_text("only reads")
     with db.connection() as conn:
         assert conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0] == before
-    _ask(page, "Total spend in PHP per department")
+    _ask(page, "Total amount in PHP of all expense claims per department")
     expect(page.locator(".genie-turn").last.locator(".genie-summary")).to_contain_text("rows", timeout=120_000)
     departments = page.locator(".genie-turn").last.locator(".genie-result tbody tr").count()
     assert departments > 1

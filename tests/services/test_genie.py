@@ -90,7 +90,7 @@ def test_top_five_vendors_in_2025_with_the_local_model(demo_warehouse, make_user
 @pytest.mark.model
 def test_a_follow_up_builds_on_the_previous_turn(demo_warehouse, make_user, local_model):
     engineer, _ = make_user("engineer")
-    first = ask(engineer, "Total spend in PHP per department")
+    first = ask(engineer, "Total amount in PHP of all expense claims per department")
     assert first.status == "answered", first.attempts
     second = ask(engineer, "only the Finance department", conversation_id=first.conversation_id)
     assert second.status == "answered", second.attempts
