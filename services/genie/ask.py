@@ -103,6 +103,14 @@ def _messages(question: str, tables_text: str, history: list[tuple[str, str]], e
     return messages
 
 
+def _explanation(reply: str, labelled: re.Match | None) -> str:
+    """The model's one sentence: after "Explanation:", else the first prose after the SQL block."""
+    after_sql = reply.split("```")[-1] if reply.count("```") >= 2 else ""
+    text = labelled.group(1) if labelled else after_sql
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first[:400] or "The query above answers the question."
+
+
 def _store(answer: GenieAnswer, user_id: Any, vector: np.ndarray | None) -> None:
     with db.connection() as conn:
         conn.execute(
@@ -159,8 +167,7 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None,
             answer.attempts.append(Attempt(sql, str(exc)))
             continue
         answer.status, answer.sql = "answered", sql
-        answer.explanation = (explanation.group(1).strip().splitlines()[0] if explanation
-                              else "The query above answers the question.")
+        answer.explanation = _explanation(reply, explanation)
         answer.columns = [c.name for c in result.columns]
         answer.rows = result.rows
         break
