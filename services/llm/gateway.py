@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.errors import ExternalServiceError, InvalidInput, RateLimited
-from services.llm import records
+from services.llm import records, tracing
 from services.llm.breaker import CircuitBreaker
 from services.llm.settings import GatewaySettings, ModelRoute, gateway_settings
 from services.rate_limit import SlidingWindowLimiter
@@ -141,6 +141,8 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
                 records.record(model=route.model, status="failed", latency_ms=latency, purpose=purpose,
                                attempt=attempt, error=f"{type(exc).__name__}: {exc}", user_id=user_id,
                                agent_run_id=agent_run_id)
+                tracing.trace(purpose=purpose, model=route.model, messages=messages, output=None, status="failed",
+                              error=f"{type(exc).__name__}: {exc}"[:500], metadata={"attempt": attempt})
                 problems.append(f"{route.model}: {type(exc).__name__}")
                 if not retryable(exc) or attempt == settings.attempts:
                     break
@@ -151,6 +153,9 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
             request_id = records.record(model=route.model, status="completed", latency_ms=latency, purpose=purpose,
                                         attempt=attempt, prompt_tokens=prompt, completion_tokens=completion,
                                         cost_usd=cost, user_id=user_id, agent_run_id=agent_run_id)
+            tracing.trace(purpose=purpose, model=route.model, messages=messages, output=text, status="completed",
+                          prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
+                          metadata={"attempt": attempt, "llm_request_id": request_id})
             return Completion(text, route.model, prompt, completion, cost, latency, attempts, request_id)
     raise ExternalServiceError("No model answered. " + "; ".join(problems[-6:]))
 

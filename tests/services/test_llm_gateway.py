@@ -141,3 +141,31 @@ def test_no_local_model_and_no_configured_one_is_a_clear_error(migrated, monkeyp
         complete(ASK, purpose="test-none")
     with pytest.raises(InvalidInput):
         complete([], purpose="test-none")
+
+
+def test_traces_go_to_langfuse_only_when_keys_are_set(peer, monkeypatch):
+    import base64
+    import gzip
+
+    from devtools.http_receiver import running_receiver
+    from services.llm import tracing
+
+    with running_receiver() as langfuse_host:
+        for name in ("LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("LANGFUSE_BASE_URL", langfuse_host.url)
+        complete(ASK, purpose="test-untraced")
+        tracing.shutdown()
+        assert langfuse_host.requests == []
+        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-lf-test")
+        monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-lf-test")
+        peer.will(("ok", "traced answer"))
+        complete(ASK, purpose="test-traced")
+        tracing.shutdown()
+    posted = [r for r in langfuse_host.requests if r.method == "POST" and "otel" in r.path]
+    assert posted, [(r.method, r.path) for r in langfuse_host.requests]
+    headers = {k.lower(): v for k, v in posted[0].headers.items()}
+    assert headers.get("authorization") == "Basic " + base64.b64encode(b"pk-lf-test:sk-lf-test").decode()
+    body = b"".join(gzip.decompress(r.body) if r.headers.get("Content-Encoding") == "gzip" else r.body
+                    for r in posted)
+    assert b"test-traced" in body and b"openai/peer-model" in body and b"traced answer" in body

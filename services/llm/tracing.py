@@ -1,0 +1,62 @@
+"""Traces of model calls sent to Langfuse through its SDK when LANGFUSE_PUBLIC_KEY and
+LANGFUSE_SECRET_KEY are set (LANGFUSE_BASE_URL or LANGFUSE_HOST names the server); nothing otherwise.
+Tracing never breaks a call: a failure to send is logged and the answer stands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+log = logging.getLogger("workbench.llm.tracing")
+_lock = threading.Lock()
+_client = None
+_client_key: tuple[str, str, str] | None = None
+
+
+def enabled() -> bool:
+    """Both Langfuse keys are set."""
+    return bool(os.environ.get("LANGFUSE_PUBLIC_KEY") and os.environ.get("LANGFUSE_SECRET_KEY"))
+
+
+def _langfuse():
+    global _client, _client_key
+    from langfuse import Langfuse
+
+    key = (os.environ["LANGFUSE_PUBLIC_KEY"], os.environ["LANGFUSE_SECRET_KEY"],
+           os.environ.get("LANGFUSE_BASE_URL") or os.environ.get("LANGFUSE_HOST") or "")
+    with _lock:
+        if _client is None or _client_key != key:
+            if _client is not None:
+                _client.shutdown()
+            _client = Langfuse(public_key=key[0], secret_key=key[1], base_url=key[2] or None)
+            _client_key = key
+        return _client
+
+
+def trace(*, purpose: str, model: str, messages: list[dict[str, str]], output: str | None, status: str,
+          prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0, error: str | None = None,
+          metadata: dict[str, Any] | None = None) -> None:
+    """One generation, sent at once (flushed) so a short-lived process loses nothing."""
+    if not enabled():
+        return
+    try:
+        client = _langfuse()
+        with client.start_as_current_observation(as_type="generation", name=purpose, model=model,
+                                                 input=messages, metadata=metadata or {}) as generation:
+            generation.update(output=output, usage_details={"input": prompt_tokens, "output": completion_tokens},
+                              cost_details={"total": cost_usd}, level="ERROR" if status == "failed" else "DEFAULT",
+                              status_message=error)
+        client.flush()
+    except Exception:  # the model's answer matters more than its trace
+        log.warning("could not send a trace to Langfuse", exc_info=True)
+
+
+def shutdown() -> None:
+    """Flush and stop the client (tests, shutdown)."""
+    global _client, _client_key
+    with _lock:
+        if _client is not None:
+            _client.shutdown()
+        _client, _client_key = None, None
