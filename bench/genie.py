@@ -29,6 +29,7 @@ def _engineer():
 
 
 def run_accuracy() -> None:
+    _local_model_only()
     scored = genie_eval.evaluate(_engineer(), genie_eval.load())
     accuracy = sum(s.correct for s in scored) / len(scored)
     seconds = summary([s.seconds for s in scored])
@@ -41,11 +42,17 @@ def run_accuracy() -> None:
           baseline_label="p50 of the same questions", goal=None, details=seconds)
 
 
+def _local_model_only() -> None:
+    for name in ("WORKBENCH_LLM_MODEL", "WORKBENCH_LLM_FALLBACKS", "WORKBENCH_LOCAL_LLM_BASE"):
+        os.environ.pop(name, None)
+
+
 def run_overhead() -> None:
     import litellm
 
     from services.llm import complete, local_server
 
+    _local_model_only()
     base = local_server.api_base_on_demand()
     if base is None:
         raise SystemExit("the local model is not prepared: make model")
@@ -65,9 +72,3 @@ def run_overhead() -> None:
           baseline_label="direct litellm.completion to the same local server, p50", goal="<= 5 ms",
           details={"direct_ms": d, "gateway_ms": g, "calls": OVERHEAD_CALLS})
 
-
-def run() -> None:
-    for name in ("WORKBENCH_LLM_MODEL", "WORKBENCH_LLM_FALLBACKS", "WORKBENCH_LOCAL_LLM_BASE"):
-        os.environ.pop(name, None)
-    run_overhead()
-    run_accuracy()

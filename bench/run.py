@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
-    python -m bench.run [--only demo,home,sql,catalog,lineage_extraction,lineage_impact,genie,make_run]
+    python -m bench.run [--only demo,home,sql,catalog,lineage_extraction,lineage_impact,
+                         llm_gateway,genie,make_run]
                         [--scales 1,10] [--warm-caches]
 """
 
@@ -13,7 +14,7 @@ import tempfile
 os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
-ALL = ("demo", "home", "sql", "catalog", "lineage_extraction", "lineage_impact", "genie", "make_run")
+ALL = ("demo", "home", "sql", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway", "genie", "make_run")
 
 
 def main() -> None:
@@ -63,13 +64,17 @@ def main() -> None:
             from bench import lineage
 
             lineage.run_impact()
+        if "llm_gateway" in chosen:
+            from bench import genie
+
+            genie.run_overhead()
         if "genie" in chosen:
             from bench import genie
             from services.demo import load as demo
 
             if demo.warehouse_is_empty():
                 demo.load(1)
-            genie.run()
+            genie.run_accuracy()
         if "make_run" in chosen:
             from bench import make_run
 

@@ -20,6 +20,7 @@ from services.llm import local_model
 
 ALIAS = "workbench-local"
 START_TIMEOUT_S = 180.0
+HEALTH_FRESH_S = 10.0
 
 
 def _free_port() -> int:
@@ -35,6 +36,7 @@ class LocalModelServer:
         self.model, self.log = model, log
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
+        self._checked_at = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -52,9 +54,16 @@ class LocalModelServer:
             return False
 
     def ensure(self) -> str:
-        """Start the server (again, if it died) and wait until it answers; returns its api_base."""
+        """Start the server (again, if it died) and wait until it answers; returns its api_base.
+
+        A server that answered within the last HEALTH_FRESH_S seconds and still runs is not asked again:
+        the health check must not cost every model call a round trip."""
         with self._lock:
+            alive = self.process is not None and self.process.poll() is None
+            if alive and time.monotonic() - self._checked_at < HEALTH_FRESH_S:
+                return self.api_base
             if self.healthy():
+                self._checked_at = time.monotonic()
                 return self.api_base
             self._stop()
             self.port = _free_port()
