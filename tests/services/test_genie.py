@@ -95,3 +95,36 @@ def test_a_follow_up_builds_on_the_previous_turn(demo_warehouse, make_user, loca
     second = ask(engineer, "only the Finance department", conversation_id=first.conversation_id)
     assert second.status == "answered", second.attempts
     assert "finance" in second.sql.lower() and len(second.rows) <= 1
+
+
+def test_approved_answers_come_back_as_examples_for_similar_questions(demo_warehouse):
+    import uuid
+
+    from services import embeddings
+    from services.genie.ask import _approved_examples
+
+    question, sql = "How many suppliers are there?", "SELECT count(*) FROM silver.vendors"
+    with db.connection() as conn:
+        conn.execute("INSERT INTO ip_workbench.genie_turns (conversation_id, question, sql, status, rating,"
+                     " question_embedding) VALUES (%s, %s, %s, 'answered', 1, %s)",
+                     (str(uuid.uuid4()), question, sql, embeddings.embed([question])[0].tolist()))
+    similar = _approved_examples(embeddings.embed(["How many vendors do we have?"])[0], "How many vendors?")
+    assert (question, sql) in similar
+    unrelated = _approved_examples(embeddings.embed(["Average amount per expense category"])[0], "x")
+    assert (question, sql) not in unrelated
+
+
+@pytest.mark.model
+def test_cli_prints_the_answer_as_json(demo_warehouse, make_user, local_model):
+    import json
+
+    from tests.services.test_cli import _run
+
+    engineer, _ = make_user("engineer")
+    result = _run("genie", "ask", "How many vendors do we have?", "--as", engineer.email, "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert set(printed) >= {"question", "sql", "columns", "rows", "attempts"}
+    with db.connection() as conn:
+        vendors = conn.execute("SELECT count(*) FROM silver.vendors").fetchone()[0]
+    assert printed["rows"] == [[vendors]] and printed["attempts"][-1]["error"] is None

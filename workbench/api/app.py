@@ -173,3 +173,22 @@ async def lineage_impact(qualified: str, column: str | None = None, depth: int =
             "tables": [{"table": i.table, "depth": i.depth, "path": list(i.path)} for i in found.tables],
             "columns": [{"table": i.table, "column": i.column, "depth": i.depth, "path": list(i.path)}
                         for i in found.columns]}
+
+
+class GenieRequest(BaseModel):
+    question: str = Field(..., description="A question about the warehouse, in plain language.")
+    conversation_id: str | None = Field(None, description="Continue a conversation (from an earlier answer).")
+
+
+@api.post("/api/genie/ask", tags=["genie"])
+async def genie_ask(body: GenieRequest, user: User = Depends(principal)):  # noqa: B008
+    """Answer a question with SQL run read-only as the key's user (use_ai_assist): SQL, rows, attempts."""
+    from services.genie.ask import ask
+
+    answer = await asyncio.to_thread(ask, user, body.question, conversation_id=body.conversation_id)
+    return {"question": answer.question, "status": answer.status, "sql": answer.sql or None,
+            "explanation": answer.explanation or None, "columns": answer.columns,
+            "rows": [[json_value(v) for v in row] for row in answer.rows],
+            "attempts": [{"sql": a.sql, "error": a.error} for a in answer.attempts],
+            "message": answer.message or None, "conversation_id": answer.conversation_id,
+            "turn_id": answer.turn_id}
