@@ -165,9 +165,14 @@ def refresh(conn: psycopg.Connection) -> dict[str, int]:
                                         origin_key="demo_build", sql=script, ids=ids).table_edges
         counts["demo_build"] = 1
         seen.add("demo_build")
+    recorded = {row[0] for row in conn.execute(
+        "SELECT DISTINCT origin_key FROM ip_workbench.lineage WHERE origin = 'query'")}
     for query_id, user_id, sql_text in conn.execute(
             "SELECT id::text, user_id::text, sql FROM ip_workbench.query_history WHERE status = 'completed'"
             " ORDER BY executed_at DESC LIMIT %s", (QUERY_HISTORY_LIMIT,)).fetchall():
+        if f"query:{query_id}" in recorded:  # a query's SQL never changes: read it once
+            seen.add(f"query:{query_id}")
+            continue
         if not _WRITES.match(sql_text or ""):
             continue
         try:
