@@ -8,12 +8,13 @@ from typing import Any
 from psycopg import sql
 
 from services import catalog, db
+from services.catalog_browse import quoted
 from services.errors import NotFound
 from services.rbac import Permission, authorize
 
 
 def _name(schema: str, table: str) -> str:
-    return f"{sql.Identifier(schema).as_string()}.{sql.Identifier(table).as_string()}"
+    return quoted(f"{schema}.{table}")
 
 
 def _literal(text: str) -> str:

@@ -163,8 +163,7 @@ class _Extractor:
         if isinstance(node, exp.Subquery | exp.Values) or isinstance(node, exp.Lateral) and isinstance(
                 node.this, exp.Subquery):
             query = node.this if isinstance(node, exp.Lateral) else node
-            lateral_outer = outer
-            columns = self.query(query.this if isinstance(query, exp.Subquery) else query, ctes, lateral_outer)
+            columns = self.query(query.this if isinstance(query, exp.Subquery) else query, ctes, outer)
             source = _Source(None, derived=dict(columns))
             source.star_tables = {o[0] for _n, origins in columns for o in origins if o[1] == "*" and o[0]}
             if source.star_tables:
