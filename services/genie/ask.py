@@ -15,7 +15,7 @@ import numpy as np
 from services import audit, db, embeddings, query_execution
 from services.errors import InvalidInput, NotFound, QueryFailed
 from services.genie import context
-from services.genie.validate import WriteRefused, extract_sql, validate
+from services.genie.validate import WriteRefused, describe, extract_sql, validate
 from services.llm import complete
 from services.rbac import Permission, authorize
 
@@ -104,11 +104,10 @@ def _messages(question: str, tables_text: str, history: list[tuple[str, str]], e
 
 
 def _explanation(reply: str, labelled: re.Match | None) -> str:
-    """The model's one sentence: after "Explanation:", else the first prose after the SQL block."""
+    """The model's one sentence: after "Explanation:", else the first prose after the SQL block ("" if none)."""
     after_sql = reply.split("```")[-1] if reply.count("```") >= 2 else ""
     text = labelled.group(1) if labelled else after_sql
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first[:400] or "The query above answers the question."
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:400]
 
 
 def _store(answer: GenieAnswer, user_id: Any, vector: np.ndarray | None) -> None:
@@ -167,7 +166,8 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None,
             answer.attempts.append(Attempt(sql, str(exc)))
             continue
         answer.status, answer.sql = "answered", sql
-        answer.explanation = _explanation(reply, explanation)
+        answer.explanation = _explanation(reply, explanation) or describe(
+            sql, len(result.rows), [c.name for c in result.columns])
         answer.columns = [c.name for c in result.columns]
         answer.rows = result.rows
         break

@@ -78,3 +78,18 @@ def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:
     if owners:
         return f"{column} is a column of {', '.join(owners)}: select from that table."
     return "Use only the columns listed for each table."
+
+
+def describe(sql: str, row_count: int, columns: list[str]) -> str:
+    """One plain sentence about what a validated query returned (when the model gave none)."""
+    tree = sqlglot.parse_one(sql, read="postgres")
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    tables = sorted({f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db and t.name.lower() not in ctes})
+    sentence = (f"{row_count:,} row{'' if row_count == 1 else 's'} of {', '.join(columns)} from "
+                f"{', '.join(tables) or 'the query'}")
+    order = tree.args.get("order")
+    if order is not None:
+        keys = ", ".join(f"{o.this.sql('postgres')}{' descending' if o.args.get('desc') else ''}"
+                         for o in order.expressions)
+        sentence += f", ordered by {keys}"
+    return sentence + "."

@@ -128,3 +128,14 @@ def test_cli_prints_the_answer_as_json(demo_warehouse, make_user, local_model):
     with db.connection() as conn:
         vendors = conn.execute("SELECT count(*) FROM silver.vendors").fetchone()[0]
     assert printed["rows"] == [[vendors]] and printed["attempts"][-1]["error"] is None
+
+
+def test_an_answer_without_the_models_sentence_is_described_from_its_query():
+    from services.genie.validate import describe
+
+    sql = ("SELECT v.vendor_name, sum(g.total_amount_php) AS total FROM silver.vendors v"
+           " JOIN gold.vendor_monthly_spend g ON g.vendor_id = v.vendor_id GROUP BY 1 ORDER BY total DESC LIMIT 5")
+    assert describe(sql, 5, ["vendor_name", "total"]) == (
+        "5 rows of vendor_name, total from gold.vendor_monthly_spend, silver.vendors, ordered by total descending.")
+    assert describe("WITH t AS (SELECT 1 FROM gold.x) SELECT count(*) FROM t", 1, ["count"]) == (
+        "1 row of count from gold.x.")
