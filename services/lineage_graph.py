@@ -254,16 +254,9 @@ def impact(actor: Any, qualified: str, column: str | None = None, *, depth: int 
 
 def _fill_impact(conn: psycopg.Connection, backend: Any, result: Impact, start: str,
                  starts: list[tuple[str, str]], depth: int, *, whole_table: bool) -> None:
-    names = dict(conn.execute("SELECT id::text, schema_name || '.' || table_name FROM ip_workbench.tables"))
     reached = backend.walk_columns(starts, depth, True)
     edges = backend.column_edges(sorted({t for t, _c in reached}))
     paths = _paths(starts, edges, set(reached), True)
-    for (table_id, column), hops in sorted(reached.items(), key=lambda kv: (kv[1], names.get(kv[0][0], ""),
-                                                                            kv[0][1])):
-        if hops == 0:
-            continue
-        path = tuple(f"{names[t]}.{c}" for t, c in paths.get((table_id, column), ()))
-        result.columns.append(Impacted(names[table_id], column, hops, path))
     if whole_table:  # tables that depend on the table as a whole (filters, lookups, manual edges)
         table_hops = backend.walk_tables(start, depth, True)
         table_paths = _paths([start], backend.table_edges(sorted(table_hops)), set(table_hops), True)
@@ -272,11 +265,24 @@ def _fill_impact(conn: psycopg.Connection, backend: Any, result: Impact, start: 
         for (table_id, _c), hops in reached.items():
             table_hops[table_id] = min(hops, table_hops.get(table_id, hops))
         table_paths = {t: tuple(p[0] for p in paths[(t, c)]) for (t, c) in reached if (t, c) in paths}
+    names = _names(conn, {t for t, _c in reached} | set(table_hops))
+    for (table_id, column), hops in sorted(reached.items(), key=lambda kv: (kv[1], names.get(kv[0][0], ""),
+                                                                            kv[0][1])):
+        if hops == 0:
+            continue
+        path = tuple(f"{names[t]}.{c}" for t, c in paths.get((table_id, column), ()))
+        result.columns.append(Impacted(names[table_id], column, hops, path))
     for table_id, hops in sorted(table_hops.items(), key=lambda kv: (kv[1], names.get(kv[0], ""))):
         if hops == 0:
             continue
         path = tuple(names[t] for t in _dedupe(table_paths.get(table_id, (table_id,))))
         result.tables.append(Impacted(names[table_id], None, hops, path))
+
+
+def _names(conn: psycopg.Connection, ids: set[str]) -> dict[str, str]:
+    """schema.table of just these table ids."""
+    return dict(conn.execute("SELECT id::text, schema_name || '.' || table_name FROM ip_workbench.tables"
+                             " WHERE id = ANY(%s::uuid[])", (sorted(ids),)))
 
 
 def _dedupe(ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -293,7 +299,6 @@ def column_sources(actor: Any, qualified: str, column: str, *, depth: int = 10) 
     depth = _check_depth(depth)
     with db.connection() as conn:
         start, name = _table(conn, qualified)
-        names = dict(conn.execute("SELECT id::text, schema_name || '.' || table_name FROM ip_workbench.tables"))
         _bounded(conn)
         backend, _notice = _backend(conn)
         starts = [(start, column.lower())]
@@ -303,6 +308,7 @@ def column_sources(actor: Any, qualified: str, column: str, *, depth: int = 10) 
                 (start, column.lower())).fetchone():
             raise NotFound(f"{name} has no column {column}.")
         paths = _paths(starts, backend.column_edges(sorted({t for t, _c in reached})), set(reached), False)
+        names = _names(conn, {t for t, _c in reached})
     return [Impacted(names[t], c, hops, tuple(f"{names[a]}.{b}" for a, b in paths.get((t, c), ())))
             for (t, c), hops in sorted(reached.items(), key=lambda kv: (kv[1], names[kv[0][0]], kv[0][1]))
             if hops > 0]
