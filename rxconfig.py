@@ -4,7 +4,7 @@ import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
 
-from services.config import settings
+from services.core.config import settings
 
 config = rx.Config(
     app_name="workbench",

@@ -1,9 +1,9 @@
-"""Alembic environment: migrations are raw SQL, run against services.db's database."""
+"""Alembic environment: migrations are raw SQL, run against services.core.db's database."""
 
 from sqlalchemy import create_engine, pool
 
 from alembic import context
-from services.db import sqlalchemy_url
+from services.core.db import sqlalchemy_url
 
 
 def run_migrations_online() -> None:

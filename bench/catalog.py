@@ -14,8 +14,11 @@ import random
 import time
 
 from bench.common import summary, write
-from services import catalog_search, catalog_sync, db, embeddings
-from services.operator import current_operator
+from services.catalog import search as catalog_search
+from services.catalog import sync as catalog_sync
+from services.core import db
+from services.identity.operator import current_operator
+from services.llm import embeddings
 
 SCHEMAS = 20
 TABLES_PER_SCHEMA = 500

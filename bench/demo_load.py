@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from bench.common import write
-from services import db
+from services.core import db
 from services.demo import load as demo
 
 

@@ -13,8 +13,8 @@ import time
 
 from bench.common import summary, write
 from devtools import genie_eval
-from services import users
-from services.operator import current_operator
+from services.identity import users
+from services.identity.operator import current_operator
 
 OVERHEAD_CALLS = 40
 

@@ -7,10 +7,10 @@ import time
 from bench.common import summary, write
 from devtools.app_server import running_app
 from devtools.browser import chromium, sign_in
-from services import users
-from services.config import settings
+from services.core.config import settings
 from services.demo import load as demo
-from services.operator import current_operator
+from services.identity import users
+from services.identity.operator import current_operator
 
 LOADS = 20
 

@@ -21,9 +21,10 @@ import uuid
 from pathlib import Path
 
 from bench.common import summary, write
-from services import db, lineage_graph
-from services.lineage import extract_lineage
-from services.operator import current_operator
+from services.core import db
+from services.identity.operator import current_operator
+from services.lineage import graph as lineage_graph
+from services.lineage.extract import extract_lineage
 
 STATEMENTS = 1000
 SQLLINEAGE = "sqllineage==1.5.9"
@@ -177,7 +178,7 @@ def _time_impacts(questions: list[str]) -> tuple[list[float], dict[str, int]]:
 
 def run_impact() -> None:
     from devtools.falkordb_peer import running_falkordb
-    from services import lineage_neo4j
+    from services.lineage import neo4j_mirror as lineage_neo4j
 
     candidates = generate_graph()
     with db.connection() as conn:

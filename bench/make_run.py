@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.common import write
 from devtools.app_server import free_port, stop, wait_until_served
-from services.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT
 
 
 def _make_run(clone: Path, env: dict[str, str], port: int, log: Path) -> float:

@@ -14,8 +14,11 @@ import psycopg
 
 from bench.common import summary, write
 from devtools.app_server import free_port
-from services import api_keys, db, query_execution, query_roles, users
-from services.operator import current_operator
+from services.core import db
+from services.identity import api_keys, users
+from services.identity.operator import current_operator
+from services.sql import execution as query_execution
+from services.sql import roles as query_roles
 
 TEN_ROW_SQL = "SELECT code, name, account_code FROM silver.expense_categories ORDER BY code LIMIT 10"
 

@@ -28,7 +28,9 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
-    from services import db, migrations, query_execution, query_roles
+    from services.core import db, migrations
+    from services.sql import execution as query_execution
+    from services.sql import roles as query_roles
 
     migrations.upgrade("head")
     query_roles.prepare()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from services.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT
 
 START_TIMEOUT_S = 900
 

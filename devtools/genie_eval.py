@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services import db
-from services.config import PROJECT_ROOT
+from services.core import db
+from services.core.config import PROJECT_ROOT
 
 QUESTIONS = PROJECT_ROOT / "tests" / "data" / "genie_questions.json"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "tests" / "data" / "lineage"
 

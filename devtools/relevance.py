@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services import catalog_search
-from services.config import PROJECT_ROOT
+from services.catalog import search as catalog_search
+from services.core.config import PROJECT_ROOT
 
 LABELLED_SET = PROJECT_ROOT / "tests" / "data" / "catalog_relevance.json"
 

@@ -7,10 +7,14 @@ import sys
 
 import click
 
-from services import catalog_sync, db, migrations, query_execution, query_roles, users
-from services.config import settings
-from services.errors import WorkbenchError
-from services.operator import current_operator
+from services.catalog import sync as catalog_sync
+from services.core import db, migrations
+from services.core.config import settings
+from services.core.errors import WorkbenchError
+from services.identity import users
+from services.identity.operator import current_operator
+from services.sql import execution as query_execution
+from services.sql import roles as query_roles
 
 
 class _Cli(click.Group):
@@ -155,7 +159,7 @@ def apikey_group() -> None:
 @click.option("--name", default="", help="What the key is for, e.g. n8n.")
 def apikey_create(email: str, name: str) -> None:
     """Create a key; it is printed once and stored hashed."""
-    from services import api_keys
+    from services.identity import api_keys
 
     created = api_keys.create_key(current_operator(), email, name)
     click.echo(f"created key {created.record.key_prefix} for {created.record.user_email}")
@@ -166,7 +170,7 @@ def apikey_create(email: str, name: str) -> None:
 @click.argument("prefix")
 def apikey_revoke(prefix: str) -> None:
     """Revoke a key by its prefix (or the whole key)."""
-    from services import api_keys
+    from services.identity import api_keys
 
     revoked = api_keys.revoke_key(current_operator(), prefix)
     click.echo(f"revoked key {revoked.key_prefix} of {revoked.user_email}")
@@ -175,7 +179,7 @@ def apikey_revoke(prefix: str) -> None:
 @apikey_group.command("list")
 def apikey_list() -> None:
     """List keys (never their secrets)."""
-    from services import api_keys
+    from services.identity import api_keys
 
     for key in api_keys.list_keys(current_operator()):
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
@@ -188,8 +192,8 @@ def apikey_list() -> None:
 @click.argument("sql_text")
 def sql_command(email: str, fmt: str, sql_text: str) -> None:
     """Run SQL as a user, through the same service as the editor and the API."""
-    from services import sql_output
-    from services.errors import NotFound
+    from services.core.errors import NotFound
+    from services.sql import output as sql_output
 
     user = users.find_by_email(email)
     if user is None or not user.is_active:
@@ -236,7 +240,7 @@ def catalog_sync_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def catalog_search_command(query: str, limit: int, as_json: bool) -> None:
     """Ranked tables and columns for QUERY (names first, then text, then meaning)."""
-    from services import catalog_search
+    from services.catalog import search as catalog_search
 
     hits = catalog_search.search(current_operator(), query, limit=limit)
     if as_json:
@@ -259,7 +263,7 @@ def lineage_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def lineage_extract(file, dialect: str, as_json: bool) -> None:
     """Tables FILE reads and writes, and the column edges between them ("-" reads standard input)."""
-    from services.lineage import extract_lineage
+    from services.lineage.extract import extract_lineage
 
     result = extract_lineage(file.read(), dialect=dialect)
     edges = sorted(result.columns, key=lambda e: (e[2], e[3], e[0] or "", e[1]))
@@ -281,7 +285,7 @@ def lineage_extract(file, dialect: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def lineage_impact(name: str, depth: int, as_json: bool) -> None:
     """What depends on NAME (schema.table or schema.table.column): every downstream table and column."""
-    from services import lineage_graph
+    from services.lineage import graph as lineage_graph
 
     parts = name.split(".")
     if len(parts) not in (2, 3):
@@ -312,7 +316,7 @@ def lineage_impact(name: str, depth: int, as_json: bool) -> None:
 @click.option("--note", default="", help="Why the edge exists (kept with it).")
 def lineage_add(source: str, target: str, columns: tuple[str, ...], note: str) -> None:
     """Add an edge SQL cannot show (SOURCE feeds TARGET, both schema.table); prints its key."""
-    from services import lineage_store
+    from services.lineage import store as lineage_store
 
     pairs = []
     for item in columns:
@@ -327,7 +331,7 @@ def lineage_add(source: str, target: str, columns: tuple[str, ...], note: str) -
 @click.argument("key")
 def lineage_remove(key: str) -> None:
     """Remove an edge added by hand (KEY as printed by `lineage add`)."""
-    from services import lineage_store
+    from services.lineage import store as lineage_store
 
     lineage_store.remove_manual_edge(current_operator(), key)
     click.echo(f"removed {key}")
@@ -345,9 +349,9 @@ def genie_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def genie_ask(question: str, email: str, conversation: str | None, as_json: bool) -> None:
     """Answer QUESTION with SQL run read-only as the user; prints the SQL, the rows and the attempts."""
-    from services import sql_output
-    from services.errors import NotFound
+    from services.core.errors import NotFound
     from services.genie.ask import ask
+    from services.sql import output as sql_output
 
     user = users.find_by_email(email)
     if user is None or not user.is_active:

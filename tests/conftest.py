@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
-# Must be set before services.config is first read.
+# Must be set before services.core.config is first read.
 _HOME = Path(tempfile.mkdtemp(prefix="wbtest-"))
 os.environ["WORKBENCH_HOME"] = str(_HOME)
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 os.environ.setdefault("WORKBENCH_ADMIN_EMAIL", "admin@workbench.local")
 
-from services import db, migrations, query_execution, query_roles, users  # noqa: E402
-from services.operator import current_operator  # noqa: E402
+from services.core import db, migrations  # noqa: E402
+from services.identity import users  # noqa: E402
+from services.identity.operator import current_operator  # noqa: E402
+from services.sql import execution as query_execution  # noqa: E402
+from services.sql import roles as query_roles  # noqa: E402
 
 
 @pytest.fixture(scope="session")

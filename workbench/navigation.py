@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.rbac import Permission, is_allowed
+from services.identity.rbac import Permission, is_allowed
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import contextlib
 
 import reflex as rx
 
+from services.core.scheduler import Scheduler
+from services.identity.rbac import Permission
 from services.llm import local_server
-from services.rbac import Permission
-from services.scheduler import Scheduler
+from services.runtime.jobs import scheduled_jobs
 from workbench.api.app import api
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
@@ -33,8 +34,8 @@ app = rx.App(api_transformer=api)
 
 @contextlib.asynccontextmanager
 async def _scheduler():
-    """Scheduled jobs (the catalog sync) run in whichever app process leads."""
-    running = Scheduler()
+    """Every domain's scheduled jobs run in whichever app process leads."""
+    running = Scheduler(scheduled_jobs)
     running.start()
     try:
         yield

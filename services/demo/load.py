@@ -13,13 +13,20 @@ from pathlib import Path
 
 import psycopg
 
-from services import activity, catalog_search, catalog_sync, db, home, lineage_store, query_roles
-from services.config import PROJECT_ROOT
+from services.activity import alerts
+from services.activity import feed as activity
+from services.catalog import search as catalog_search
+from services.catalog import sync as catalog_sync
+from services.core import db
+from services.core.config import PROJECT_ROOT
+from services.core.errors import InvalidInput
 from services.demo.generate import all_events, copy_text
-from services.errors import InvalidInput
+from services.lineage import store as lineage_store
+from services.sql import roles as query_roles
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 MAX_SCALE = 100
+DEMO_BUILD_KEY = "demo_build"
 DEMO_TABLES = (
     "bronze.odoo_expense_events", "bronze.odoo_vendor_events", "silver.vendors", "silver.employees",
     "silver.expense_categories", "silver.expenses", "gold.finance_expenses", "gold.vendor_monthly_spend",
@@ -42,6 +49,17 @@ class DemoLoadResult:
 def build_files() -> list[Path]:
     """The SQL files that build the warehouse, in the order they run."""
     return sorted(SQL_DIR.glob("*.sql"))
+
+
+def build_script() -> str:
+    """The whole build, as one script (read for lineage)."""
+    return "\n".join(path.read_text() for path in build_files())
+
+
+def register_build_lineage(conn: psycopg.Connection) -> None:
+    """Keep the build script as a lineage source (a refresh re-reads it) when the demo warehouse exists."""
+    if conn.execute("SELECT to_regclass('gold.finance_expenses') IS NOT NULL").fetchone()[0]:
+        lineage_store.register_script(conn, origin="demo_build", origin_key=DEMO_BUILD_KEY, sql=build_script())
 
 
 def _copy_chunks(conn: psycopg.Connection, table: str, chunks: Iterable[str | bytes]) -> None:
@@ -112,6 +130,7 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
         catalog_sync.sync_catalog(conn)
         catalog_sync.record_exact_counts(conn, result.row_counts)
         catalog_search.refresh_index(conn)
+        register_build_lineage(conn)
         lineage_store.refresh(conn)
         query_roles.grant_warehouse_access(conn)  # the new tables are readable by the query roles
         _report(conn, result)
@@ -127,12 +146,12 @@ def _report(conn: psycopg.Connection, result: DemoLoadResult) -> None:
                     status="completed")
     dropped = expense_events - expenses
     if dropped:
-        home.raise_alert(conn, "warning", "bronze.odoo_expense_events",
+        alerts.raise_alert(conn, "warning", "bronze.odoo_expense_events",
                          f"{dropped:,} of {expense_events:,} raw expense events were duplicates or malformed"
                          " and were left out of silver.expenses.")
     unknown = conn.execute(
         "SELECT count(*) FROM silver.expenses e WHERE NOT EXISTS"
         " (SELECT 1 FROM silver.expense_categories c WHERE c.code = e.category_code)").fetchone()[0]
     if unknown:
-        home.raise_alert(conn, "warning", "silver.expenses",
+        alerts.raise_alert(conn, "warning", "silver.expenses",
                          f"{unknown:,} expenses use a category code missing from silver.expense_categories.")

@@ -12,12 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from services import audit, db, embeddings, query_execution
-from services.errors import InvalidInput, NotFound, QueryFailed
+from services.core import db
+from services.core.errors import InvalidInput, NotFound, QueryFailed
 from services.genie import context
 from services.genie.validate import WriteRefused, describe, extract_sql, validate
-from services.llm import complete
-from services.rbac import Permission, authorize
+from services.identity import audit
+from services.identity.rbac import Permission, authorize
+from services.llm import complete, embeddings
+from services.sql import execution as query_execution
 
 MAX_ATTEMPTS = 3
 ROW_LIMIT = 1000

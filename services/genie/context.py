@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services import catalog, catalog_browse, catalog_search, query_execution
-from services.errors import WorkbenchError
+from services.catalog import search as catalog_search
+from services.catalog import tables as catalog
+from services.core import identifiers
+from services.core.errors import WorkbenchError
+from services.sql import execution as query_execution
 
 MAX_TABLES = 4
 SAMPLE_VALUES = 3
@@ -39,8 +42,8 @@ def _samples(actor: Any, table: catalog.TableInfo) -> dict[str, list[str]]:
     if not texts:
         return {}
     selects = " UNION ALL ".join(
-        f"(SELECT {i} AS n, {catalog_browse.plain_name(c)}::text AS v FROM "
-        f"{catalog_browse.quoted(f'{table.schema_name}.{table.table_name}')} WHERE {catalog_browse.plain_name(c)}"
+        f"(SELECT {i} AS n, {identifiers.plain_name(c)}::text AS v FROM "
+        f"{identifiers.qualified_name(table.schema_name, table.table_name)} WHERE {identifiers.plain_name(c)}"
         f" IS NOT NULL GROUP BY 2 ORDER BY count(*) DESC LIMIT {SAMPLE_VALUES})" for i, c in enumerate(texts))
     try:
         rows = query_execution.execute_all(actor, selects, source="genie", read_only=True).rows

@@ -10,7 +10,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
 
-from services.errors import InvalidInput
+from services.core.errors import InvalidInput
 
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable,
            exp.Command, exp.Into, exp.Grant, exp.Set, exp.Copy)

@@ -10,11 +10,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from services.errors import ExternalServiceError, InvalidInput, RateLimited
-from services.llm import records, tracing
+from services.core.config import settings as workbench_settings
+from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
+from services.core.rate_limit import SlidingWindowLimiter
+from services.llm import local_server, records, tracing
 from services.llm.breaker import CircuitBreaker
 from services.llm.settings import GatewaySettings, ModelRoute, gateway_settings
-from services.rate_limit import SlidingWindowLimiter
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price list
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -98,10 +99,8 @@ def _call(route: ModelRoute, messages: list[dict[str, str]], settings: GatewaySe
 def _local_api_base() -> str | None:
     """The local llama.cpp server's address: WORKBENCH_LOCAL_LLM_BASE when set, else the managed server,
     started on demand once the model is prepared."""
-    if os.environ.get("WORKBENCH_LOCAL_LLM_BASE"):
-        return os.environ["WORKBENCH_LOCAL_LLM_BASE"]
-    from services.llm import local_server
-
+    if workbench_settings().local_llm_base:
+        return workbench_settings().local_llm_base
     return local_server.api_base_on_demand()
 
 
@@ -110,7 +109,7 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
     """Ask the models in order for a completion of `messages`; raises RateLimited or ExternalServiceError."""
     if not messages or not all(isinstance(m, dict) and m.get("content") for m in messages):
         raise InvalidInput("A model call needs at least one message with content.")
-    settings = gateway_settings(None if os.environ.get("WORKBENCH_LLM_MODEL") else _local_api_base())
+    settings = gateway_settings(None if workbench_settings().llm_model else _local_api_base())
     try:
         _limiter(settings.requests_per_minute).hit("gateway")
     except RateLimited as exc:
@@ -162,6 +161,6 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
 
 def gateway_status() -> list[dict[str, Any]]:
     """Each configured model with its breaker's state (for monitoring)."""
-    settings = gateway_settings(os.environ.get("WORKBENCH_LOCAL_LLM_BASE"))
+    settings = gateway_settings(workbench_settings().local_llm_base)
     return [{"model": r.model, "state": breaker_for(r.model, settings).state,
              "failures": breaker_for(r.model, settings).failures} for r in settings.routes]

@@ -18,6 +18,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from services.core.config import settings
+
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_BYTES = 1_117_320_768
@@ -32,7 +34,7 @@ _AVX512 = {"avx512f": "-DGGML_AVX512=ON", "avx512vbmi": "-DGGML_AVX512_VBMI=ON",
 
 def cache_dir() -> Path:
     """Where the model and the built wheel live (WORKBENCH_CACHE, default ~/.cache/workbench)."""
-    return Path(os.environ.get("WORKBENCH_CACHE") or Path.home() / ".cache" / "workbench")
+    return settings().cache
 
 
 def model_path() -> Path:

@@ -14,8 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from services.config import settings
-from services.errors import ExternalServiceError
+from services.core.config import settings
+from services.core.errors import ExternalServiceError
 from services.llm import local_model
 
 ALIAS = "workbench-local"

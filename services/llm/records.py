@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import db
+from services.core import db
 
 
 def record(*, model: str, status: str, latency_ms: int, purpose: str, attempt: int, prompt_tokens: int = 0,

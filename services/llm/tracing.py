@@ -5,9 +5,10 @@ Tracing never breaks a call: a failure to send is logged and the answer stands."
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
+
+from services.core.config import settings
 
 log = logging.getLogger("workbench.llm.tracing")
 _lock = threading.Lock()
@@ -17,15 +18,15 @@ _client_key: tuple[str, str, str] | None = None
 
 def enabled() -> bool:
     """Both Langfuse keys are set."""
-    return bool(os.environ.get("LANGFUSE_PUBLIC_KEY") and os.environ.get("LANGFUSE_SECRET_KEY"))
+    return settings().langfuse_enabled
 
 
 def _langfuse():
     global _client, _client_key
     from langfuse import Langfuse
 
-    key = (os.environ["LANGFUSE_PUBLIC_KEY"], os.environ["LANGFUSE_SECRET_KEY"],
-           os.environ.get("LANGFUSE_BASE_URL") or os.environ.get("LANGFUSE_HOST") or "")
+    config = settings()
+    key = (config.langfuse_public_key or "", config.langfuse_secret_key or "", config.langfuse_base_url or "")
     with _lock:
         if _client is None or _client_key != key:
             if _client is not None:

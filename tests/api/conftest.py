@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 
 from devtools.app_server import free_port
-from services import api_keys
+from services.identity import api_keys
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services import db
+from services.core import db
 
 
 def _get(api_url: str, key: str, path: str, **params) -> httpx.Response:
@@ -67,7 +67,7 @@ def test_typed_comparisons_and_patterns(api_url, key_for):
 
 
 def test_search(api_url, key_for):
-    from services import catalog_sync
+    from services.catalog import sync as catalog_sync
 
     catalog_sync.sync()
     _user, key = key_for("service")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services import api_keys, db
+from services.core import db
+from services.identity import api_keys
 
 
 def _post(url: str, key: str | None, body, **kwargs) -> httpx.Response:
@@ -46,7 +47,7 @@ def test_401_without_a_valid_key(api_url, key):
 
 
 def test_revoked_key_and_disabled_user_get_401(api_url, key_for, operator):
-    from services import users
+    from services.identity import users
 
     user, key = key_for("service")
     assert _post(api_url, key, {"sql": "SELECT 1"}).status_code == 200

@@ -10,7 +10,8 @@ import httpx
 import openpyxl
 import pytest
 
-from services import db, query_execution
+from services.core import db
+from services.sql import execution as query_execution
 
 SQL = ("SELECT expense_id, expense_date, vendor, amount_php, ''::text AS empty, NULL::int AS nothing"
        " FROM gold.finance_expenses ORDER BY expense_id LIMIT 2500")

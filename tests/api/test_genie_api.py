@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services import db
+from services.core import db
 
 
 def _ask(api_url: str, key: str, question: str) -> httpx.Response:

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from devtools import browser as chromium_tools
 from devtools.app_server import running_app
-from services.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
 sign_in = chromium_tools.sign_in

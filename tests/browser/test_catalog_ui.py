@@ -7,8 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from services import catalog, catalog_sync, db
-from services.errors import PermissionDenied
+from services.catalog import sync as catalog_sync
+from services.catalog import tables as catalog
+from services.core import db
+from services.core.errors import PermissionDenied
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,8 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from services import auth, db
+from services.core import db
+from services.identity import auth
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -153,10 +154,10 @@ def test_alerts_are_dismissed_per_user(page: Page, browser, app_url, make_user):
     admin, admin_pw = make_user("admin")
     engineer, engineer_pw = make_user("engineer")
     message = f"Pipeline finance_daily failed ({uuid.uuid4().hex[:6]})"
-    from services import home
+    from services.activity import alerts
 
     with db.connection() as conn:
-        home.raise_alert(conn, "error", "pipeline", message)
+        alerts.raise_alert(conn, "error", "pipeline", message)
     sign_in(page, admin.email, admin_pw)
     banner = page.locator(".alert-banner", has_text=message)
     expect(banner).to_be_visible()

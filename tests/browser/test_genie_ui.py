@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devtools import genie_eval
-from services import db
+from services.core import db
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]

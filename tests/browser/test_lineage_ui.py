@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from services import catalog_sync, db
+from services.catalog import sync as catalog_sync
+from services.core import db
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from services import db
+from services.core import db
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser

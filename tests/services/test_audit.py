@@ -5,8 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from services import audit, db
-from services.errors import PermissionDenied
+from services.core import db
+from services.core.errors import PermissionDenied
+from services.identity import audit, audit_log
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_listing_needs_view_audit_logs(make_user):
     viewer, _ = make_user("viewer")
     admin, _ = make_user("admin")
     with pytest.raises(PermissionDenied):
-        audit.list_entries(viewer)
-    entries = audit.list_entries(admin, action="permission_denied", limit=10)
+        audit_log.list_entries(viewer)
+    entries = audit_log.list_entries(admin, action="permission_denied", limit=10)
     assert entries and entries[0].actor_email == viewer.email
-    assert "permission_denied" in audit.list_actions(admin)
+    assert "permission_denied" in audit_log.list_actions(admin)

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
-from services import auth, db
-from services.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from services.core import db
+from services.core.errors import AccountLocked, NotAuthenticated, PermissionDenied
+from services.identity import auth
 
 
 def _audit_actions(email: str) -> list[str]:
@@ -105,7 +106,7 @@ def test_service_accounts_cannot_sign_in_to_the_web_app(make_user):
 
 
 def test_disabled_users_cannot_sign_in_and_lose_their_sessions(make_user, operator):
-    from services import users
+    from services.identity import users
 
     user, password = make_user("engineer")
     signed = auth.login(user.email, password)

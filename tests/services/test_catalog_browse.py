@@ -6,8 +6,11 @@ import uuid
 
 import pytest
 
-from services import catalog_browse, catalog_favorites, catalog_sync, db
-from services.errors import InvalidInput, NotFound
+from services.catalog import browse as catalog_browse
+from services.catalog import favorites as catalog_favorites
+from services.catalog import sync as catalog_sync
+from services.core import db, identifiers
+from services.core.errors import InvalidInput, NotFound
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_a_dropped_table_leaves_favorites(odd_table, make_user):
     viewer, _ = make_user("viewer")
     catalog_favorites.set_favorite(viewer, odd_table, True)
     with db.connection() as conn:
-        conn.execute(f"DROP TABLE {catalog_browse.quoted(odd_table)}")
+        conn.execute(f"DROP TABLE {identifiers.quoted(odd_table)}")
     catalog_sync.sync(embed=False)
     assert catalog_favorites.favorites(viewer) == []
 
@@ -105,7 +108,7 @@ def test_ready_select_names_every_column_and_quotes_odd_names(odd_table, make_us
     text = catalog_browse.ready_select(viewer, odd_table)
     schema, table = odd_table.split(".", 1)
     assert text == f'SELECT "Mixed Case",\n       plain\nFROM platinum."{table}"\nLIMIT 100;'
-    from services import query_execution
+    from services.sql import execution as query_execution
 
     assert len(query_execution.execute_all(viewer, text).rows) == 30
     assert catalog_browse.ready_select(viewer, "gold.vendor_monthly_spend").startswith("SELECT month,\n")

@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
-from services import catalog_ddl, catalog_sync, db
+from services.catalog import ddl as catalog_ddl
+from services.catalog import sync as catalog_sync
+from services.core import db
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services import catalog, catalog_sync, db
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.catalog import sync as catalog_sync
+from services.catalog import tables as catalog
+from services.core import db
+from services.core.errors import InvalidInput, NotFound, PermissionDenied
 
 
 def test_engineer_describes_a_table_and_a_column_and_sync_keeps_it(demo_warehouse, make_user):

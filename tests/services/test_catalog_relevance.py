@@ -5,8 +5,8 @@ Prints hit@1 and hit@3; every query must hit at 3."""
 from __future__ import annotations
 
 from devtools import relevance
-from services import catalog_sync
-from services.operator import current_operator
+from services.catalog import sync as catalog_sync
+from services.identity.operator import current_operator
 
 CASES = relevance.labelled_cases()
 

@@ -7,8 +7,10 @@ import uuid
 
 import pytest
 
-from services import catalog_search, catalog_sync, db
-from services.errors import InvalidInput
+from services.catalog import search as catalog_search
+from services.catalog import sync as catalog_sync
+from services.core import db
+from services.core.errors import InvalidInput
 
 
 def _top(actor, query: str, n: int = 3) -> list[str]:

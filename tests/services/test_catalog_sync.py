@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from services import catalog_sync, db
+from services.catalog import sync as catalog_sync
+from services.core import db
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_syncs_are_recorded_with_their_trigger(demo_warehouse, operator):
 
 
 def test_only_one_sync_at_a_time(demo_warehouse):
-    from services.errors import Conflict
+    from services.core.errors import Conflict
 
     with db.connection() as holder:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (catalog_sync.SYNC_LOCK,))
@@ -126,7 +127,7 @@ def test_only_one_sync_at_a_time(demo_warehouse):
 
 
 def test_sync_now_is_for_engineers_and_admins_and_reports_progress(demo_warehouse, make_user):
-    from services.errors import PermissionDenied
+    from services.core.errors import PermissionDenied
 
     viewer, _ = make_user("viewer")
     engineer, _ = make_user("engineer")
@@ -146,7 +147,7 @@ def test_sync_now_is_for_engineers_and_admins_and_reports_progress(demo_warehous
 
 
 def test_new_documents_are_searchable_by_name_before_their_embedding(scratch_schema, operator):
-    from services import catalog_search
+    from services.catalog import search as catalog_search
 
     with db.connection() as conn:
         conn.execute(f"CREATE TABLE {scratch_schema}.quokka_sightings (id int, seen_at timestamptz)")

@@ -48,7 +48,7 @@ def test_user_commands(migrated):
 
 
 def test_password_from_stdin(migrated):
-    from services import auth
+    from services.identity import auth
 
     email = f"stdin-{uuid.uuid4().hex[:8]}@example.com"
     result = _run("user", "create", email, "--role", "engineer", "--password-stdin", stdin="a-long-password-1\n")
@@ -68,8 +68,8 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(migrated, args, message):
 
 
 def test_apikey_create_list_revoke(migrated, make_user):
-    from services import api_keys
-    from services.errors import NotAuthenticated
+    from services.core.errors import NotAuthenticated
+    from services.identity import api_keys
 
     user, _ = make_user("service")
     created = _run("apikey", "create", "--user", user.email, "--name", "n8n")

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from services import db
+from services.core import db
 from services.demo import generate
 from services.demo import load as demo
 

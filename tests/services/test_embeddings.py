@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services import embeddings
+from services.llm import embeddings
 
 
 def test_vectors_are_unit_length_and_deterministic():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from devtools import genie_eval
-from services import db
-from services.errors import InvalidInput, PermissionDenied
+from services.core import db
+from services.core.errors import InvalidInput, PermissionDenied
 from services.genie.ask import ask, rate
 from services.genie.validate import WriteRefused, extract_sql, validate
 
@@ -100,8 +100,8 @@ def test_a_follow_up_builds_on_the_previous_turn(demo_warehouse, make_user, loca
 def test_approved_answers_come_back_as_examples_for_similar_questions(demo_warehouse):
     import uuid
 
-    from services import embeddings
     from services.genie.ask import _approved_examples
+    from services.llm import embeddings
 
     question, sql = "How many suppliers are there?", "SELECT count(*) FROM silver.vendors"
     with db.connection() as conn:

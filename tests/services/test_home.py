@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from services import activity, db, home
-from services.errors import InvalidInput, NotAuthenticated, NotFound
+from services.activity import alerts, kpis
+from services.activity import feed as activity
+from services.core import db
+from services.core.errors import InvalidInput, NotAuthenticated, NotFound
 
 
 def test_kpis_match_the_tables(make_user):
     user, _ = make_user("viewer")
-    k = home.kpis(user)
+    k = kpis.kpis(user)
     with db.connection() as conn:
         counts = conn.execute("SELECT (SELECT count(*) FROM ip_workbench.tables),"
                               " (SELECT count(*) FROM ip_workbench.pipelines),"
@@ -21,24 +23,24 @@ def test_kpis_match_the_tables(make_user):
 
 def test_anonymous_gets_nothing(migrated):
     with pytest.raises(NotAuthenticated):
-        home.kpis(None)
+        kpis.kpis(None)
 
 
 def test_alert_dismissal_is_per_user(make_user):
     alice, _ = make_user("engineer")
     bob, _ = make_user("viewer")
     with db.connection() as conn:
-        home.raise_alert(conn, "error", "test", "Job X failed for the test")
-        home.raise_alert(conn, "error", "test", "Job X failed for the test")  # no duplicate
-    mine = [a for a in home.open_alerts(alice) if a.message == "Job X failed for the test"]
+        alerts.raise_alert(conn, "error", "test", "Job X failed for the test")
+        alerts.raise_alert(conn, "error", "test", "Job X failed for the test")  # no duplicate
+    mine = [a for a in alerts.open_alerts(alice) if a.message == "Job X failed for the test"]
     assert len(mine) == 1
-    home.dismiss_alert(alice, mine[0].id)
-    assert all(a.id != mine[0].id for a in home.open_alerts(alice))
-    assert any(a.id == mine[0].id for a in home.open_alerts(bob))
+    alerts.dismiss_alert(alice, mine[0].id)
+    assert all(a.id != mine[0].id for a in alerts.open_alerts(alice))
+    assert any(a.id == mine[0].id for a in alerts.open_alerts(bob))
     with pytest.raises(InvalidInput):
-        home.dismiss_alert(alice, "not-a-uuid")
+        alerts.dismiss_alert(alice, "not-a-uuid")
     with pytest.raises(NotFound):
-        home.dismiss_alert(alice, "00000000-0000-0000-0000-000000000000")
+        alerts.dismiss_alert(alice, "00000000-0000-0000-0000-000000000000")
 
 
 def test_recent_activity_is_newest_first_and_capped(make_user):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devtools import lineage_corpus
-from services.errors import InvalidInput
-from services.lineage import extract_lineage
+from services.core.errors import InvalidInput
+from services.lineage.extract import extract_lineage
 
 CASES = lineage_corpus.load()
 

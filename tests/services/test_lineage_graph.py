@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from services import catalog_sync, db, lineage_graph, lineage_store, query_execution
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.catalog import sync as catalog_sync
+from services.core import db
+from services.core.errors import InvalidInput, NotFound, PermissionDenied
+from services.lineage import graph as lineage_graph
+from services.lineage import store as lineage_store
+from services.sql import execution as query_execution
 
 
 @pytest.fixture

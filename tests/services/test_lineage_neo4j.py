@@ -9,7 +9,11 @@ import uuid
 import pytest
 
 from devtools.falkordb_peer import running_falkordb
-from services import catalog_sync, db, lineage_graph, lineage_neo4j, lineage_store
+from services.catalog import sync as catalog_sync
+from services.core import db
+from services.lineage import graph as lineage_graph
+from services.lineage import neo4j_mirror as lineage_neo4j
+from services.lineage import store as lineage_store
 
 SCHEMA = "graphtest"
 

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from devtools.openai_peer import running_peer
-from services import db
-from services.errors import ExternalServiceError, InvalidInput, RateLimited
+from services.core import db
+from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
 from services.llm import complete, gateway
 
 ASK = [{"role": "user", "content": "Say hello."}]

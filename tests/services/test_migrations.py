@@ -8,7 +8,7 @@ from psycopg import sql
 from sqlalchemy import create_engine, pool, text
 
 from alembic import command
-from services import db, migrations
+from services.core import db, migrations
 
 PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_metadata", "lineage",
               "llm_requests", "dq_test_results", "sql_snippets", "query_history", "cost_tracker"}

@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
-from services import db, query_execution
-from services.errors import InvalidInput, PermissionDenied, QueryCancelled, QueryFailed
+from services.core import db
+from services.core.errors import InvalidInput, PermissionDenied, QueryCancelled, QueryFailed
+from services.sql import execution as query_execution
 
 
 def _history(run_sql: str):

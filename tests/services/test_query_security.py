@@ -7,9 +7,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from services import db, query_roles
-from services import query_execution as qe
-from services.errors import PermissionDenied, QueryFailed
+from services.core import db
+from services.core.errors import PermissionDenied, QueryFailed
+from services.sql import execution as qe
+from services.sql import roles as query_roles
 
 ATTEMPTS = [
     "SELECT * FROM ip_workbench.users",

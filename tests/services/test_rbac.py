@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services import rbac
-from services.errors import PermissionDenied
+from services.core.errors import PermissionDenied
+from services.identity import rbac
 
 # Copied from the PRD table: Viewer | Engineer | Admin | Service.
 PRD_MATRIX = """
@@ -63,7 +63,7 @@ def test_unknown_permission_is_denied():
 
 
 def test_authorize_raises_and_records_the_denial(make_user):
-    from services import db
+    from services.core import db
 
     viewer, _ = make_user("viewer")
     with pytest.raises(PermissionDenied, match="viewer"):

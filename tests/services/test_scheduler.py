@@ -6,7 +6,11 @@ import time
 
 import pytest
 
-from services import catalog_sync, db, scheduler
+from services.catalog import jobs as catalog_jobs
+from services.catalog import sync as catalog_sync
+from services.core import db, scheduler
+from services.core.config import settings
+from services.runtime.jobs import scheduled_jobs
 
 # Apart from the app's own key: a browser-test app may be leading in this session.
 TEST_LOCK = scheduler.LEADER_LOCK + 1000
@@ -30,14 +34,14 @@ def _schedule_runs() -> int:
 def test_one_leader_runs_the_catalog_sync_and_hands_over(demo_warehouse, monkeypatch):
     monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "30")
     before = _schedule_runs()
-    first = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
-    second = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
+    first = scheduler.Scheduler(scheduled_jobs, retry_seconds=0.2, lock_key=TEST_LOCK)
+    second = scheduler.Scheduler(scheduled_jobs, retry_seconds=0.2, lock_key=TEST_LOCK)
     first.start()
     try:
         assert _wait(lambda: first.is_leader)
         second.start()
         assert _wait(lambda: _schedule_runs() > before), "the first scheduled sync runs at start"
-        upcoming = scheduler.next_run(scheduler.CATALOG_SYNC_JOB)
+        upcoming = scheduler.next_run(catalog_jobs.SYNC_JOB_ID)
         assert upcoming is not None and 25 * 60 < (upcoming.timestamp() - time.time()) <= 30 * 60
         time.sleep(0.6)
         assert not second.is_leader, "a second process waits while the first leads"
@@ -50,11 +54,11 @@ def test_one_leader_runs_the_catalog_sync_and_hands_over(demo_warehouse, monkeyp
 
 def test_zero_minutes_turns_the_schedule_off(demo_warehouse, monkeypatch):
     monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "0")
-    running = scheduler.Scheduler(retry_seconds=0.2, lock_key=TEST_LOCK)
+    running = scheduler.Scheduler(scheduled_jobs, retry_seconds=0.2, lock_key=TEST_LOCK)
     running.start()
     try:
         assert _wait(lambda: running.is_leader)
-        assert scheduler.next_run(scheduler.CATALOG_SYNC_JOB) is None
+        assert scheduler.next_run(catalog_jobs.SYNC_JOB_ID) is None
     finally:
         running.stop()
 
@@ -62,10 +66,31 @@ def test_zero_minutes_turns_the_schedule_off(demo_warehouse, monkeypatch):
 def test_a_bad_interval_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "hourly")
     with pytest.raises(ValueError, match="WORKBENCH_CATALOG_SYNC_MINUTES must be a number"):
-        scheduler.catalog_sync_minutes()
+        settings()
 
 
 def test_a_scheduled_sync_while_another_runs_is_skipped(demo_warehouse):
     with db.connection() as holder:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (catalog_sync.SYNC_LOCK,))
         catalog_sync.scheduled_sync()  # returns quietly
+
+
+def test_the_scheduler_runs_whatever_jobs_it_is_given(migrated):
+    """Jobs come from the registry the scheduler is handed; it names no domain itself."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    job = scheduler.ScheduledJob("test_noop", "No-op", _noop, IntervalTrigger(hours=5))
+    running = scheduler.Scheduler(lambda: [job], retry_seconds=0.2, lock_key=TEST_LOCK)
+    running.start()
+    try:
+        assert _wait(lambda: running.is_leader)
+        upcoming = scheduler.next_run("test_noop")
+        assert upcoming is not None and 4.9 * 3600 < upcoming.timestamp() - time.time() <= 5 * 3600
+    finally:
+        running.stop()
+    with db.connection() as conn:
+        conn.execute("DELETE FROM ip_workbench.scheduler_jobs WHERE id = 'test_noop'")
+
+
+def _noop() -> None:
+    """A job that does nothing (module level, so the job store can keep a reference to it)."""

@@ -6,8 +6,10 @@ import uuid
 
 import pytest
 
-from services import query_execution, query_history, snippets
-from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.core.errors import InvalidInput, NotFound, PermissionDenied
+from services.sql import execution as query_execution
+from services.sql import history as query_history
+from services.sql import snippets
 
 
 def test_save_search_load_edit_delete(migrated, make_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.sql_guard import refusal
+from services.sql.guard import refusal
 
 
 @pytest.mark.parametrize("statement", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.sql_split import split_statements
+from services.sql.split import split_statements
 
 
 @pytest.mark.parametrize(("script", "expected"), [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services import db, users
-from services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.core import db
+from services.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from services.identity import users
 
 
 def _last_audit(target: str) -> tuple[str, str]:

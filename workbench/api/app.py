@@ -10,21 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from services import (
-    api_keys,
-    auth,
-    catalog,
-    catalog_ddl,
-    catalog_search,
-    lineage_graph,
-    query_execution,
-    query_export,
-)
-from services.config import settings
-from services.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
-from services.rate_limit import SlidingWindowLimiter
-from services.sql_output import json_value
-from services.users import User
+from services.catalog import ddl as catalog_ddl
+from services.catalog import search as catalog_search
+from services.catalog import tables as catalog
+from services.core.config import settings
+from services.core.errors import NotAuthenticated, QueryFailed, RateLimited, WorkbenchError
+from services.core.rate_limit import SlidingWindowLimiter
+from services.identity import api_keys, auth
+from services.identity.users import User
+from services.lineage import graph as lineage_graph
+from services.sql import execution as query_execution
+from services.sql import export as query_export
+from services.sql.output import json_value
 
 REQUESTS_PER_MINUTE = 1000
 

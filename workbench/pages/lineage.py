@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services.lineage_graph import LAYERS
+from services.core.warehouse import LAYERS
 from workbench.components.lineage_graph import lineage_graph
 from workbench.components.shell import page_frame
 from workbench.state.lineage import LineageState

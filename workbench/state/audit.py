@@ -7,8 +7,8 @@ import json
 
 import reflex as rx
 
-from services import audit
-from services.errors import WorkbenchError
+from services.core.errors import WorkbenchError
+from services.identity import audit_log
 from workbench.state.auth import AuthState
 
 PAGE_SIZE = 100
@@ -36,9 +36,9 @@ class AuditState(rx.State):
         offset = 0 if reset else len(self.rows)
         try:
             entries = await asyncio.to_thread(
-                audit.list_entries, actor, action=None if self.action == ALL else self.action,
+                audit_log.list_entries, actor, action=None if self.action == ALL else self.action,
                 search=self.search.strip() or None, limit=PAGE_SIZE + 1, offset=offset)
-            self.actions = [ALL, *await asyncio.to_thread(audit.list_actions, actor)]
+            self.actions = [ALL, *await asyncio.to_thread(audit_log.list_actions, actor)]
         except WorkbenchError as exc:
             self.error = str(exc)
             return

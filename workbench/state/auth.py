@@ -6,10 +6,10 @@ import asyncio
 
 import reflex as rx
 
-from services import auth, rbac
-from services.config import settings
-from services.errors import PermissionDenied, WorkbenchError
-from services.users import User
+from services.core.config import settings
+from services.core.errors import PermissionDenied, WorkbenchError
+from services.identity import auth, rbac
+from services.identity.users import User
 from workbench import navigation
 
 

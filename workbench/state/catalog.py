@@ -8,18 +8,17 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services import (
-    catalog,
-    catalog_browse,
-    catalog_ddl,
-    catalog_favorites,
-    catalog_search,
-    catalog_sync,
-    lineage_graph,
-    scheduler,
-)
-from services.errors import WorkbenchError
-from services.rbac import CATALOG_EDITORS
+from services.catalog import browse as catalog_browse
+from services.catalog import ddl as catalog_ddl
+from services.catalog import favorites as catalog_favorites
+from services.catalog import jobs as catalog_jobs
+from services.catalog import search as catalog_search
+from services.catalog import sync as catalog_sync
+from services.catalog import tables as catalog
+from services.core import scheduler
+from services.core.errors import WorkbenchError
+from services.identity.rbac import CATALOG_EDITORS
+from services.lineage import graph as lineage_graph
 from workbench import formatting
 from workbench.state.auth import AuthState, acting_user
 from workbench.state.search import hit_row
@@ -117,7 +116,7 @@ class CatalogState(rx.State):
         user, _ip = await acting_user(self)
         try:
             runs = await asyncio.to_thread(catalog_sync.recent_runs, user, 1)
-            upcoming = await asyncio.to_thread(scheduler.next_run, scheduler.CATALOG_SYNC_JOB)
+            upcoming = await asyncio.to_thread(scheduler.next_run, catalog_jobs.SYNC_JOB_ID)
             index = await asyncio.to_thread(catalog_search.index_status)
         except WorkbenchError as exc:
             self.error = str(exc)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services.errors import WorkbenchError
+from services.core.errors import WorkbenchError
 from services.genie import ask as genie
 from workbench.formatting import cell
 from workbench.state.auth import AuthState, acting_user

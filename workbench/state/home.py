@@ -6,8 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from services import activity, home
-from services.errors import WorkbenchError
+from services.activity import alerts
+from services.activity import feed as activity
+from services.core.errors import WorkbenchError
 from workbench.formatting import when
 from workbench.state.auth import AuthState
 
@@ -25,9 +26,9 @@ class HomeState(rx.State):
             return
         user = await auth.current_user()
         try:
-            k = await asyncio.to_thread(home.kpis, user)
+            k = await asyncio.to_thread(kpis.kpis, user)
             items = await asyncio.to_thread(activity.recent, user, 10)
-            open_alerts = await asyncio.to_thread(home.open_alerts, user)
+            open_alerts = await asyncio.to_thread(alerts.open_alerts, user)
         except WorkbenchError as exc:
             self.error = str(exc)
             return
@@ -59,7 +60,7 @@ class HomeState(rx.State):
         auth = await self.get_state(AuthState)
         user = await auth.current_user()
         try:
-            await asyncio.to_thread(home.dismiss_alert, user, alert_id)
+            await asyncio.to_thread(alerts.dismiss_alert, user, alert_id)
         except WorkbenchError as exc:
             return rx.toast.error(str(exc))
         self.alerts = [a for a in self.alerts if a["id"] != alert_id]

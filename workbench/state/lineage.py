@@ -7,9 +7,12 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services import catalog, lineage_graph, lineage_store, rbac
-from services.errors import WorkbenchError
-from services.rbac import Permission
+from services.catalog import tables as catalog
+from services.core.errors import WorkbenchError
+from services.identity import rbac
+from services.identity.rbac import Permission
+from services.lineage import graph as lineage_graph
+from services.lineage import store as lineage_store
 from workbench.state.auth import AuthState, acting_user
 
 X_STEP, Y_STEP = 300, 90

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from services import catalog_search
-from services.errors import WorkbenchError
+from services.catalog import search as catalog_search
+from services.core.errors import WorkbenchError
 from workbench.state.auth import acting_user
 
 SUGGESTIONS = 8

@@ -8,8 +8,13 @@ from typing import Any
 
 import reflex as rx
 
-from services import catalog_browse, query_execution, query_history, snippets, sql_format, warehouse_schema
-from services.errors import QueryFailed, WorkbenchError
+from services.catalog import browse as catalog_browse
+from services.core.errors import QueryFailed, WorkbenchError
+from services.sql import completion as warehouse_schema
+from services.sql import execution as query_execution
+from services.sql import formatting as sql_format
+from services.sql import history as query_history
+from services.sql import snippets
 from workbench.formatting import NULL, cell
 from workbench.state.auth import AuthState, acting_user
 

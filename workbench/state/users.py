@@ -6,9 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from services import users
-from services.errors import WorkbenchError
-from services.rbac import ROLES
+from services.core.errors import WorkbenchError
+from services.identity import users
+from services.identity.rbac import ROLES
 from workbench.state.auth import AuthState, acting_user
 
 

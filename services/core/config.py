@@ -1,0 +1,196 @@
+"""Every setting Workbench reads from its environment (and a `.env` file), parsed and validated here.
+
+Nothing else reads `os.environ` for a setting: call `settings()`. The result is cached per distinct
+environment, so a test or an operator that changes a variable sees the change on the next call.
+`VARIABLES` lists every variable with its default as the README documents it (a test compares them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+_PREFIXES = ("WORKBENCH_", "LANGFUSE_")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name and its default as a person reads it."""
+
+    name: str
+    default: str
+
+
+# Every variable the app reads, in the README's order; defaults as written there.
+VARIABLES: tuple[Variable, ...] = (
+    Variable("WORKBENCH_HOME", "./.workbench"),
+    Variable("WORKBENCH_DATABASE_URL", "unset: embedded Postgres"),
+    Variable("WORKBENCH_PORT", "3000"),
+    Variable("WORKBENCH_HOST", "127.0.0.1"),
+    Variable("WORKBENCH_ADMIN_EMAIL", "admin@workbench.local"),
+    Variable("WORKBENCH_SESSION_HOURS", "12"),
+    Variable("WORKBENCH_LOCKOUT_ATTEMPTS", "5"),
+    Variable("WORKBENCH_LOCKOUT_MINUTES", "15"),
+    Variable("WORKBENCH_STATEMENT_TIMEOUT_S", "30"),
+    Variable("WORKBENCH_QUERY_ROW_CAP", "100000"),
+    Variable("WORKBENCH_EXPORT_ROW_CAP", "1000000"),
+    Variable("WORKBENCH_CATALOG_SYNC_MINUTES", "60"),
+    Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
+    Variable("WORKBENCH_NEO4J_URI", "unset: lineage graph questions in Postgres"),
+    Variable("WORKBENCH_NEO4J_USER", "neo4j"),
+    Variable("WORKBENCH_NEO4J_PASSWORD", "empty"),
+    Variable("WORKBENCH_NEO4J_DATABASE", "lineage"),
+    Variable("WORKBENCH_LLM_MODEL", "unset: the local model"),
+    Variable("WORKBENCH_LLM_API_BASE", "unset"),
+    Variable("WORKBENCH_LLM_API_KEY", "unset"),
+    Variable("WORKBENCH_LLM_FALLBACKS", "none"),
+    Variable("WORKBENCH_LLM_TIMEOUT_S", "60"),
+    Variable("WORKBENCH_LLM_BACKOFF_S", "1"),
+    Variable("WORKBENCH_LLM_BREAKER_OPEN_S", "60"),
+    Variable("WORKBENCH_LLM_REQUESTS_PER_MINUTE", "500"),
+    Variable("WORKBENCH_LOCAL_LLM_BASE", "unset: the managed local server"),
+    Variable("WORKBENCH_CACHE", "~/.cache/workbench"),
+    Variable("LANGFUSE_PUBLIC_KEY", "unset: no tracing"),
+    Variable("LANGFUSE_SECRET_KEY", "unset: no tracing"),
+    Variable("LANGFUSE_BASE_URL", "Langfuse's cloud"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; the defaults give the embedded set-up."""
+
+    home: Path
+    database_url: str | None
+    port: int
+    host: str
+    admin_email: str
+    session_hours: float
+    lockout_attempts: int
+    lockout_minutes: int
+    statement_timeout_s: float
+    query_row_cap: int
+    export_row_cap: int
+    catalog_sync_minutes: float
+    qdrant_url: str | None
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    llm_model: str | None
+    llm_api_base: str | None
+    llm_api_key: str | None
+    llm_fallbacks: tuple[str, ...]
+    llm_timeout_s: float
+    llm_backoff_s: float
+    llm_breaker_open_s: float
+    llm_requests_per_minute: int
+    local_llm_base: str | None
+    cache: Path
+    langfuse_public_key: str | None
+    langfuse_secret_key: str | None
+    langfuse_base_url: str | None
+
+    @property
+    def pgdata(self) -> Path:
+        """Folder of the embedded Postgres cluster."""
+        return self.home / "pgdata"
+
+    @property
+    def admin_credentials_file(self) -> Path:
+        """File holding the first admin's generated password (mode 600)."""
+        return self.home / "admin-credentials.txt"
+
+    @property
+    def langfuse_enabled(self) -> bool:
+        """Both Langfuse keys are set."""
+        return bool(self.langfuse_public_key and self.langfuse_secret_key)
+
+
+class _Reader:
+    """Reads variables from one environment snapshot; every bad value fails the same way."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._env = env
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        raw = self._env.get(name, "").strip()
+        return raw or default
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0, whole: bool = False) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a {'whole ' if whole else ''}number, got {raw!r}") from None
+        if whole and not value.is_integer():
+            raise ValueError(f"{name} must be a whole number, got {raw!r}")
+        if value < minimum:
+            raise ValueError(f"{name} must be at least {minimum:g}, got {raw!r}")
+        return value
+
+    def whole(self, name: str, default: int, *, minimum: int = 0) -> int:
+        return int(self.number(name, default, minimum=minimum, whole=True))
+
+
+def _parse(env: dict[str, str]) -> Settings:
+    read = _Reader(env)
+    home = Path(read.text("WORKBENCH_HOME") or PROJECT_ROOT / ".workbench").expanduser().resolve()
+    return Settings(
+        home=home,
+        database_url=read.text("WORKBENCH_DATABASE_URL"),
+        port=read.whole("WORKBENCH_PORT", 3000, minimum=1),
+        host=read.text("WORKBENCH_HOST", "127.0.0.1"),
+        admin_email=read.text("WORKBENCH_ADMIN_EMAIL", "admin@workbench.local").lower(),
+        session_hours=read.number("WORKBENCH_SESSION_HOURS", 12, minimum=0.01),
+        lockout_attempts=read.whole("WORKBENCH_LOCKOUT_ATTEMPTS", 5, minimum=1),
+        lockout_minutes=read.whole("WORKBENCH_LOCKOUT_MINUTES", 15),
+        statement_timeout_s=read.number("WORKBENCH_STATEMENT_TIMEOUT_S", 30, minimum=0.001),
+        query_row_cap=read.whole("WORKBENCH_QUERY_ROW_CAP", 100_000, minimum=1),
+        export_row_cap=read.whole("WORKBENCH_EXPORT_ROW_CAP", 1_000_000, minimum=1),
+        catalog_sync_minutes=read.number("WORKBENCH_CATALOG_SYNC_MINUTES", 60),
+        qdrant_url=read.text("WORKBENCH_QDRANT_URL"),
+        neo4j_uri=read.text("WORKBENCH_NEO4J_URI"),
+        neo4j_user=read.text("WORKBENCH_NEO4J_USER", "neo4j"),
+        neo4j_password=env.get("WORKBENCH_NEO4J_PASSWORD", ""),
+        neo4j_database=read.text("WORKBENCH_NEO4J_DATABASE", "lineage"),
+        llm_model=read.text("WORKBENCH_LLM_MODEL"),
+        llm_api_base=read.text("WORKBENCH_LLM_API_BASE"),
+        llm_api_key=read.text("WORKBENCH_LLM_API_KEY"),
+        llm_fallbacks=tuple(m.strip() for m in (read.text("WORKBENCH_LLM_FALLBACKS") or "").split(",") if m.strip()),
+        llm_timeout_s=read.number("WORKBENCH_LLM_TIMEOUT_S", 60, minimum=0.001),
+        llm_backoff_s=read.number("WORKBENCH_LLM_BACKOFF_S", 1),
+        llm_breaker_open_s=read.number("WORKBENCH_LLM_BREAKER_OPEN_S", 60),
+        llm_requests_per_minute=read.whole("WORKBENCH_LLM_REQUESTS_PER_MINUTE", 500, minimum=1),
+        local_llm_base=read.text("WORKBENCH_LOCAL_LLM_BASE"),
+        cache=Path(read.text("WORKBENCH_CACHE") or Path.home() / ".cache" / "workbench").expanduser(),
+        langfuse_public_key=read.text("LANGFUSE_PUBLIC_KEY"),
+        langfuse_secret_key=read.text("LANGFUSE_SECRET_KEY"),
+        langfuse_base_url=read.text("LANGFUSE_BASE_URL") or read.text("LANGFUSE_HOST"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _cached(snapshot: tuple[tuple[str, str], ...]) -> Settings:
+    return _parse(dict(snapshot))
+
+
+_dotenv_loaded = False
+
+
+def settings() -> Settings:
+    """The configuration of the current environment (parsed once per distinct set of values).
+
+    Raises ValueError naming the variable when a value is malformed."""
+    global _dotenv_loaded
+    if not _dotenv_loaded:
+        load_dotenv(PROJECT_ROOT / ".env", override=False)
+        _dotenv_loaded = True
+    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_PREFIXES)))
+    return _cached(snapshot)

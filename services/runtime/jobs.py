@@ -1,0 +1,11 @@
+"""Every domain's scheduled jobs, gathered in one place. A domain with jobs adds its `scheduled_jobs` here."""
+
+from __future__ import annotations
+
+from services.catalog import jobs as catalog_jobs
+from services.core.scheduler import ScheduledJob
+
+
+def scheduled_jobs() -> list[ScheduledJob]:
+    """All jobs, read from the current settings."""
+    return [*catalog_jobs.scheduled_jobs()]

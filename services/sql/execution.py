@@ -1,0 +1,531 @@
+"""The one entry point that runs user SQL: editor, REST API, CLI, Genie and agents all come here.
+
+SQL runs as a least-privileged login role (reader for viewers, in READ ONLY transactions; writer for
+the others), with a statement timeout, statement by statement. The last statement's rows come back a
+page at a time from a server-side cursor, up to a row cap. Every run is kept in query_history."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from services.core import db
+from services.core.config import settings
+from services.core.errors import InvalidInput, NotFound, PermissionDenied, QueryCancelled, QueryFailed
+from services.identity import audit
+from services.identity.rbac import Permission, authorize
+from services.sql import roles as query_roles
+from services.sql.guard import refusal
+from services.sql.split import Statement, split_statements
+
+MAX_SQL_CHARS = 1_000_000
+IDLE_RESULT_SECONDS = 600
+_ROW_RETURNING = ("select", "with", "values", "table", "(", "show", "explain")
+_DENIED_SQLSTATES = {"42501"}  # insufficient_privilege
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type_name: str
+
+
+@dataclass
+class QueryResult:
+    run_id: str
+    columns: list[Column]
+    rows: list[tuple[Any, ...]]
+    has_more: bool
+    execution_time_ms: int
+    statements: int
+    status_message: str
+    rows_fetched: int = 0
+    history_id: str = ""
+
+
+class _Portal:
+    """A server-side cursor we declare ourselves, so error positions map back to the user's text."""
+
+    def __init__(self, conn: psycopg.Connection, name: str, hold: bool) -> None:
+        self.conn, self.name = conn, name
+        self.prefix = f'DECLARE "{name}" NO SCROLL CURSOR {"WITH" if hold else "WITHOUT"} HOLD FOR '
+        self.cursor = conn.cursor()
+        self.description = None
+        self.statusmessage = None
+        self.rowcount = -1
+
+    def execute(self, statement: str) -> None:
+        self.cursor.execute(self.prefix + statement, prepare=False)
+
+    def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
+        self.cursor.execute(f'FETCH FORWARD {int(size)} FROM "{self.name}"', prepare=False)
+        self.description = self.cursor.description
+        return self.cursor.fetchall()
+
+    @property
+    def closed(self) -> bool:
+        return self.cursor.closed
+
+    def close(self) -> None:
+        if not self.cursor.closed:
+            if self.conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                     psycopg.pq.TransactionStatus.IDLE):
+                with contextlib.suppress(psycopg.Error):
+                    self.cursor.execute(f'CLOSE "{self.name}"', prepare=False)
+            self.cursor.close()
+
+
+@dataclass
+class _OpenResult:
+    """A result still being paged: its connection stays checked out until exhausted, closed or idle."""
+
+    owner_id: str | None
+    commit: bool  # a writer's transaction is committed when the result is closed
+    pool: ConnectionPool
+    conn: psycopg.Connection
+    cursor: _Portal | psycopg.Cursor
+    fetched: int
+    history_id: str
+    last_used: float = field(default_factory=time.monotonic)
+
+
+_pools: dict[str, ConnectionPool] = {}
+_running: dict[str, psycopg.Connection] = {}
+_cancel_requested: set[str] = set()
+_open: dict[str, _OpenResult] = {}
+_lock = threading.Lock()
+
+
+def _kind_for(role: str) -> str:
+    return "reader" if role == "viewer" else "writer"
+
+
+def _pool(kind: str) -> ConnectionPool:
+    with _lock:
+        pool = _pools.get(kind)
+    if pool is not None:
+        return pool
+    conninfo = query_roles.conninfo_for(kind)
+
+    def configure(conn: psycopg.Connection) -> None:
+        conn.read_only = kind == "reader"
+        conn.execute("SET idle_in_transaction_session_timeout = '15min'")
+        conn.execute(f"SET statement_timeout = '{int(settings().statement_timeout_s * 1000)}ms'")
+        conn.commit()
+
+    created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure,
+                             name=f"workbench-query-{kind}")
+    with _lock:
+        if kind in _pools:
+            created.close()
+            return _pools[kind]
+        _pools[kind] = created
+        return created
+
+
+def close_pools() -> None:
+    """Close every query connection (tests, shutdown)."""
+    with _lock:
+        results, pools = list(_open.values()), list(_pools.values())
+        _open.clear()
+        _pools.clear()
+    for result in results:
+        _release(result.pool, result.conn, result.cursor)
+    for pool in pools:
+        pool.close()
+
+
+def _release(pool: ConnectionPool, conn: psycopg.Connection, cursor: _Portal | psycopg.Cursor | None = None,
+             *, commit: bool = False) -> None:
+    """Return a connection to its pool; a writer's successful work is committed, anything else rolled back."""
+    try:
+        if cursor is not None and not cursor.closed:
+            cursor.close()
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS and commit:
+            conn.commit()
+        elif conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+    except psycopg.Error:
+        conn.rollback()
+    pool.putconn(conn)
+
+
+def _history_record(actor: Any, sql_text: str, source: str, status: str, *, rows: int | None = None,
+                    ms: int | None = None, error: str | None = None, sqlstate: str | None = None) -> str:
+    """One history row per run, written when the run ends (one round trip, no waiting on the disk flush)."""
+    with db.connection() as conn:
+        conn.execute("SET LOCAL synchronous_commit = off")
+        return str(conn.execute(
+            "INSERT INTO ip_workbench.query_history (user_id, sql, status, source, rows_returned, execution_time_ms,"
+            " error_message, sqlstate) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (getattr(actor, "id", None), sql_text, status, source, rows, ms, error, sqlstate)).fetchone()[0])
+
+
+def _history_finish(history_id: str, status: str, *, rows: int | None = None, ms: int | None = None,
+                    error: str | None = None, sqlstate: str | None = None) -> None:
+    with db.connection() as conn:
+        conn.execute("SET LOCAL synchronous_commit = off")
+        conn.execute(
+            "UPDATE ip_workbench.query_history SET status = %s, rows_returned = coalesce(%s, rows_returned),"
+            " execution_time_ms = coalesce(%s, execution_time_ms), error_message = %s, sqlstate = %s"
+            " WHERE id = %s", (status, rows, ms, error, sqlstate, history_id))
+
+
+def _type_names(conn: psycopg.Connection, oids: list[int]) -> dict[int, str]:
+    known = {}
+    for oid in oids:
+        info = conn.adapters.types.get(oid)
+        if info is not None:
+            known[oid] = info.name
+    missing = [o for o in oids if o not in known]
+    if missing:
+        with conn.cursor() as cur:
+            for oid, name in cur.execute("SELECT oid::int, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)",
+                                         (missing,)):
+                known[oid] = name
+    return known
+
+
+def _columns(conn: psycopg.Connection, cursor: psycopg.Cursor) -> list[Column]:
+    description = cursor.description or []
+    names = _type_names(conn, [c.type_code for c in description])
+    return [Column(c.name, names.get(c.type_code, "unknown")) for c in description]
+
+
+def _position(exc: psycopg.Error, statement: Statement, prefix_length: int) -> int | None:
+    raw = exc.diag.statement_position
+    if not raw:
+        return None
+    inside = int(raw) - 1 - prefix_length
+    return statement.offset + inside if 0 <= inside <= len(statement.text) else None
+
+
+def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int, cancelled: bool,
+               timeout_s: float, prefix_length: int = 0) -> QueryFailed:
+    sqlstate = exc.sqlstate
+    message = exc.diag.message_primary or str(exc).strip()
+    if sqlstate == "57014":
+        if cancelled:
+            return QueryCancelled("Query cancelled.", sqlstate=sqlstate, statement_index=index)
+        return QueryFailed(f"Query stopped: it ran longer than the {timeout_s:g} s statement timeout.",
+                           sqlstate=sqlstate, statement_index=index)
+    if sqlstate == "25006" and getattr(actor, "role", "") == "viewer":
+        message = f"Viewers run queries read-only: {message}."
+    if exc.diag.message_hint:
+        message = f"{message} ({exc.diag.message_hint})"
+    return QueryFailed(message, sqlstate=sqlstate, position=_position(exc, statement, prefix_length),
+                       statement_index=index)
+
+
+def _watchdog(run_id: str, timeout_s: float) -> threading.Timer:
+    """Cancel from outside too, in case a statement found a way round statement_timeout."""
+    timer = threading.Timer(timeout_s + 2, lambda: _cancel_connection(run_id))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _cancel_connection(run_id: str) -> bool:
+    with _lock:
+        conn = _running.get(run_id)
+    if conn is None:
+        return False
+    conn.cancel_safe(timeout=5)
+    return True
+
+
+def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address: str | None = None,
+            run_id: str | None = None, page_size: int = 1000, timeout_s: float | None = None,
+            read_only: bool = False) -> QueryResult:
+    """Run a script as `actor`; returns the last statement's first page of rows.
+
+    `read_only` runs it as the reader role in a READ ONLY transaction whatever the actor's role (Genie)."""
+    authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
+    if not isinstance(sql_text, str) or not sql_text.strip():
+        raise InvalidInput("Write a query first.")
+    if len(sql_text) > MAX_SQL_CHARS:
+        raise InvalidInput(f"Scripts are limited to {MAX_SQL_CHARS:,} characters.")
+    if not 1 <= page_size <= settings().query_row_cap:
+        raise InvalidInput(f"page_size must be between 1 and {settings().query_row_cap:,}.")
+    statements = split_statements(sql_text)
+    if not statements:
+        raise InvalidInput("The script holds only comments; there is nothing to run.")
+    run_id = run_id or uuid.uuid4().hex
+    for statement in statements:
+        if reason := refusal(statement.text):
+            audit.record(action="sql_refused", actor=actor, target=statement.text[:500],
+                         client_address=client_address, details={"reason": reason})
+            _history_record(actor, sql_text, source, "failed", error=reason, sqlstate="42501")
+            raise PermissionDenied(reason)
+    close_result(actor, None)  # one open result per user: a new query closes the previous one
+    timeout = timeout_s or settings().statement_timeout_s
+    kind = "reader" if read_only else _kind_for(actor.role)
+    pool = _pool(kind)
+    conn = pool.getconn()
+    succeeded = False
+    started = time.perf_counter()
+    with _lock:
+        _running[run_id] = conn
+    timer = _watchdog(run_id, timeout)
+    cursor: _Portal | psycopg.Cursor | None = None
+    keep_open = False
+    try:
+        if timeout != settings().statement_timeout_s:  # the pool's sessions carry the default
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",))
+        writes = any(not s.text.lower().startswith(_ROW_RETURNING) for s in statements)
+        status = ""
+        for index, statement in enumerate(statements):
+            last = index == len(statements) - 1
+            prefix_length = 0
+            try:
+                if last and statement.text.lower().startswith(_ROW_RETURNING[:5]):
+                    cursor = _Portal(conn, f"wb_{run_id[:16]}", hold=writes)
+                    prefix_length = len(cursor.prefix)
+                    cursor.execute(statement.text)
+                else:
+                    cursor = conn.cursor()
+                    cursor.execute(statement.text, prepare=False)
+                    status = cursor.statusmessage or status
+                    if not last:
+                        cursor.close()
+            except psycopg.Error as exc:
+                with _lock:
+                    cancelled = run_id in _cancel_requested
+                raise _translate(exc, actor, statement, index, cancelled, timeout, prefix_length) from exc
+        try:
+            rows = cursor.fetchmany(page_size) if isinstance(cursor, _Portal) or cursor.description else []
+        except psycopg.Error as exc:
+            with _lock:
+                cancelled = run_id in _cancel_requested
+            raise _translate(exc, actor, statements[-1], len(statements) - 1, cancelled, timeout) from exc
+        columns = _columns(conn, cursor) if cursor.description else []
+        if writes:
+            conn.commit()
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        has_more = bool(cursor.description) and len(rows) == page_size and len(rows) < settings().query_row_cap
+        history_id = _history_record(actor, sql_text, source, "completed", ms=elapsed_ms,
+                                     rows=len(rows) if cursor.description else cursor.rowcount)
+        if has_more:
+            keep_open = True
+            with _lock:
+                _open[run_id] = _OpenResult(getattr(actor, "id", None), kind == "writer", pool, conn, cursor,
+                                            len(rows), history_id)
+        succeeded = True
+        return QueryResult(run_id=run_id, columns=columns, rows=rows, has_more=has_more,
+                           execution_time_ms=elapsed_ms, statements=len(statements),
+                           status_message=status or (cursor.statusmessage or ""), rows_fetched=len(rows),
+                           history_id=history_id)
+    except QueryFailed as failure:
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        cancelled = isinstance(failure, QueryCancelled)
+        _history_record(actor, sql_text, source, "cancelled" if cancelled else "failed", ms=elapsed_ms,
+                        error=str(failure), sqlstate=failure.sqlstate)
+        if failure.sqlstate in _DENIED_SQLSTATES:
+            audit.record(action="sql_denied", actor=actor, target=sql_text[:500], client_address=client_address,
+                         details={"error": str(failure)})
+        raise
+    except psycopg.Error as exc:  # commit or fetch failures
+        _history_record(actor, sql_text, source, "failed", error=str(exc).strip(), sqlstate=exc.sqlstate)
+        raise QueryFailed(exc.diag.message_primary or str(exc).strip(), sqlstate=exc.sqlstate) from exc
+    finally:
+        timer.cancel()
+        with _lock:
+            _running.pop(run_id, None)
+            _cancel_requested.discard(run_id)
+        if not keep_open:
+            _release(pool, conn, cursor, commit=succeeded and kind == "writer")
+
+
+def fetch_more(actor: Any, run_id: str, page_size: int = 1000) -> QueryResult:
+    """The next page of an open result (only its owner may read it)."""
+    _expire_idle()
+    with _lock:
+        result = _open.get(run_id)
+    if result is None or result.owner_id != getattr(actor, "id", None):
+        raise NotFound("That result is no longer open; run the query again.")
+    cap = settings().query_row_cap
+    wanted = max(0, min(page_size, cap - result.fetched))
+    try:
+        rows = result.cursor.fetchmany(wanted) if wanted else []
+    except psycopg.Error as exc:
+        close_result(actor, run_id)
+        raise QueryFailed(exc.diag.message_primary or str(exc).strip(), sqlstate=exc.sqlstate) from exc
+    result.fetched += len(rows)
+    result.last_used = time.monotonic()
+    has_more = len(rows) == wanted and wanted > 0 and result.fetched < cap
+    _history_finish(result.history_id, "completed", rows=result.fetched)
+    if not has_more:
+        close_result(actor, run_id)
+    return QueryResult(run_id=run_id, columns=[], rows=rows, has_more=has_more, execution_time_ms=0,
+                       statements=0, status_message="", rows_fetched=result.fetched)
+
+
+def close_result(actor: Any, run_id: str | None) -> None:
+    """Release an open result (`run_id`), or every open result of `actor` when run_id is None."""
+    owner = getattr(actor, "id", None)
+    with _lock:
+        chosen = [k for k, r in _open.items() if r.owner_id == owner and (run_id is None or k == run_id)]
+        results = [_open.pop(k) for k in chosen]
+    for result in results:
+        _release(result.pool, result.conn, result.cursor, commit=result.commit)
+
+
+def _expire_idle() -> None:
+    now = time.monotonic()
+    with _lock:
+        stale = [k for k, r in _open.items() if now - r.last_used > IDLE_RESULT_SECONDS]
+        results = [_open.pop(k) for k in stale]
+    for result in results:
+        _release(result.pool, result.conn, result.cursor, commit=result.commit)
+
+
+def cancel(actor: Any, run_id: str) -> bool:
+    """Stop a running query of `actor` (admins: anyone's); True when a statement was running."""
+    authorize(actor, Permission.RUN_SQL_QUERIES)
+    with _lock:
+        running = run_id in _running
+        if running:
+            _cancel_requested.add(run_id)
+    if not running:
+        return False
+    return _cancel_connection(run_id)
+
+
+@dataclass
+class StreamedResult:
+    """Columns now; rows batch by batch from `batches`, which releases the connection when done or closed."""
+
+    columns: list[Column]
+    batches: Any  # Iterator[list[tuple]]
+
+
+def _export_statement(actor: Any, sql_text: str, client_address: str | None) -> Statement:
+    """The single row-returning statement an export may run, after the same checks as execute()."""
+    authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
+    statements = split_statements(sql_text or "")
+    if len(statements) != 1 or not statements[0].text.lower().startswith(_ROW_RETURNING[:5]):
+        raise InvalidInput("Only a single query that returns rows (SELECT, WITH, VALUES, TABLE) can be exported.")
+    statement = statements[0]
+    if reason := refusal(statement.text):
+        audit.record(action="sql_refused", actor=actor, target=statement.text[:500], client_address=client_address,
+                     details={"reason": reason})
+        raise PermissionDenied(reason)
+    return statement
+
+
+def _start_export(actor: Any, sql_text: str, cap: int | None, source: str, client_address: str | None
+                  ) -> tuple[Statement, int, str, ConnectionPool, psycopg.Connection]:
+    """Check an export, note it in the history and check out a connection of the actor's query role."""
+    statement = _export_statement(actor, sql_text, client_address)
+    history_id = _history_record(actor, statement.text, source, "running")
+    pool = _pool(_kind_for(actor.role))
+    return statement, cap or settings().export_row_cap, history_id, pool, pool.getconn()
+
+
+def _export_failed(exc: BaseException, actor: Any, statement: Statement, prefix_length: int, history_id: str,
+                   pool: ConnectionPool, conn: psycopg.Connection, cursor: Any) -> BaseException:
+    """Release an export's connection after a failure; a database error becomes a QueryFailed."""
+    _release(pool, conn, cursor)
+    if not isinstance(exc, psycopg.Error):
+        _history_finish(history_id, "failed", error=type(exc).__name__)
+        return exc
+    failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, prefix_length)
+    _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
+    return failure
+
+
+def execute_all(actor: Any, sql_text: str, **options: Any) -> QueryResult:
+    """execute() and every further page, up to the row cap (the REST API and the CLI)."""
+    result = execute(actor, sql_text, **options)
+    more = result.has_more
+    while more:
+        page = fetch_more(actor, result.run_id)
+        result.rows.extend(page.rows)
+        more = page.has_more
+    result.has_more = False
+    result.rows_fetched = len(result.rows)
+    return result
+
+
+def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str = "export",
+             client_address: str | None = None) -> Any:
+    """CSV of one query's rows straight from Postgres's COPY (header, NULL empty, '' quoted), read-only.
+
+    Returns an iterator of bytes; the first chunk is produced before returning, so SQL errors raise here."""
+    statement, cap, history_id, pool, conn = _start_export(actor, sql_text, cap, source, client_address)
+    started = time.perf_counter()
+    prefix = "COPY (SELECT * FROM ("
+    copy_sql = f"{prefix}{statement.text}\n) AS export_query LIMIT {int(cap)}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    cursor = conn.cursor()
+    try:
+        conn.execute("SET TRANSACTION READ ONLY")
+        copy_cm = cursor.copy(copy_sql)
+        copy = copy_cm.__enter__()
+        chunks = iter(copy)
+        first = next(chunks, b"")
+    except BaseException as exc:
+        raise _export_failed(exc, actor, statement, len(prefix), history_id, pool, conn, cursor) from exc
+
+    def generate():
+        # COPY hands over one row per message; send ~1 MB at a time so the web server is not hopping
+        # threads once per row.
+        status, buffer = "failed", bytearray(first)
+        try:
+            for chunk in chunks:
+                buffer += chunk
+                if len(buffer) >= 1 << 20:
+                    yield bytes(buffer)
+                    buffer.clear()
+            copy_cm.__exit__(None, None, None)
+            if buffer:
+                yield bytes(buffer)
+            status = "completed"
+        finally:
+            rows = cursor.rowcount if status == "completed" else None
+            _history_finish(history_id, status, rows=rows, ms=int((time.perf_counter() - started) * 1000))
+            _release(pool, conn, cursor)
+
+    return generate()
+
+
+def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None = None,
+           source: str = "export", client_address: str | None = None) -> StreamedResult:
+    """Run one row-returning statement read-only and stream its rows (exports), up to the export cap."""
+    statement, cap, history_id, pool, conn = _start_export(actor, sql_text, cap, source, client_address)
+    started = time.perf_counter()
+    portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
+    try:
+        conn.execute("SET TRANSACTION READ ONLY")
+        conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                     (f"{int(settings().statement_timeout_s * 1000)}ms",))
+        portal.execute(statement.text)
+        first = portal.fetchmany(min(batch_size, cap))
+        columns = _columns(conn, portal.cursor)
+    except BaseException as exc:
+        raise _export_failed(exc, actor, statement, len(portal.prefix), history_id, pool, conn, portal) from exc
+
+    def batches():
+        sent = 0
+        status = "failed"
+        try:
+            rows = first
+            while rows:
+                rows = rows[: cap - sent]
+                sent += len(rows)
+                yield rows
+                if sent >= cap or len(rows) < batch_size:
+                    break
+                rows = portal.fetchmany(min(batch_size, cap - sent))
+            status = "completed"
+        finally:
+            _history_finish(history_id, status, rows=sent, ms=int((time.perf_counter() - started) * 1000))
+            _release(pool, conn, portal)
+
+    return StreamedResult(columns=columns, batches=batches())
