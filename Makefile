@@ -57,6 +57,7 @@ run: install tools model setup
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: install tools chromium model lint
 	$(BIN)/python -m pytest -x -q -p no:cacheprovider $(PYTEST_ARGS)

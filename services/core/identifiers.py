@@ -93,3 +93,12 @@ def split_table_name(text: str) -> tuple[NamePart, NamePart]:
     if len(parts) != 2:
         raise InvalidInput("Name the table as schema.table.")
     return parts[0], parts[1]
+
+
+def split_column_reference(text: str) -> tuple[str, str | None]:
+    """`schema.table` or `schema.table.column` → (the table's name as written, the column or None)."""
+    parts = split_name(text)
+    if len(parts) not in (2, 3):
+        raise InvalidInput("Write schema.table or schema.table.column.")
+    table = ".".join(quote_ident(p.text) if p.quoted else p.text for p in parts[:2])
+    return table, (parts[2].text if len(parts) == 3 else None)

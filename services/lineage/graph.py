@@ -306,3 +306,33 @@ def column_sources(actor: Any, qualified: str, column: str, *, depth: int = 10) 
     return [Impacted(names[t], c, hops, tuple(f"{names[a]}.{b}" for a, b in paths.get((t, c), ())))
             for (t, c), hops in sorted(reached.items(), key=lambda kv: (kv[1], names[kv[0][0]], kv[0][1]))
             if hops > 0]
+
+
+def _shortest(edges: set[tuple[str, str]], start: str, goal: str) -> list[str]:
+    """Nodes from start to goal following edges (breadth first); [start] when goal cannot be reached."""
+    previous: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            path = [node]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])
+            return path[::-1]
+        for a, b in edges:
+            if a == node and b not in previous:
+                previous[b] = node
+                queue.append(b)
+    return [start]
+
+
+def path_through_edge(graph: Graph, source: str, target: str) -> list[str]:
+    """The tables from the edge source → target to the graph's centre (or from the centre to it), in flow
+    order: what Lineage Detail shows. Empty when the graph has no such edge."""
+    edges = {(e.source, e.target) for e in graph.edges}
+    if (source, target) not in edges:
+        return []
+    depth = {n.name: n.depth for n in graph.nodes}
+    if depth.get(target, 0) <= 0:  # upstream of the centre: carry on from the target to the centre
+        return [source, *_shortest(edges, target, graph.center)]
+    return [*_shortest(edges, graph.center, source), target]  # downstream: from the centre to the source

@@ -5,6 +5,7 @@ build, pipeline nodes), write statements in query_history and edges people add b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +215,19 @@ def refresh_now(actor: Any) -> dict[str, int]:
 
 def _table_id(conn: psycopg.Connection, qualified: str) -> str:
     return resolve_table(conn, qualified).id
+
+
+def parse_column_pairs(items: Iterable[str]) -> list[tuple[str, str]]:
+    """`source_column:target_column` items (blank ones skipped) → pairs; InvalidInput names a bad one."""
+    pairs = []
+    for item in items:
+        if not item.strip():
+            continue
+        left, sep, right = item.partition(":")
+        if not sep or not left.strip() or not right.strip():
+            raise InvalidInput(f"Write column pairs as source_column:target_column, not {item.strip()!r}.")
+        pairs.append((left.strip(), right.strip()))
+    return pairs
 
 
 def add_manual_edge(actor: Any, source: str, target: str, *, columns: list[tuple[str, str]] | None = None,

@@ -88,8 +88,13 @@ def search(actor: Any, text: str = "", *, limit: int = 200) -> list[Snippet]:
     return [Snippet(*row) for row in rows]
 
 
+def may_change(actor: Any, snippet: Snippet) -> bool:
+    """The snippet's owner and admins may change or delete it."""
+    return snippet.owner_id == getattr(actor, "id", None) or getattr(actor, "role", "") == "admin"
+
+
 def _require_owner(actor: Any, snippet: Snippet) -> None:
-    if snippet.owner_id != getattr(actor, "id", None) and getattr(actor, "role", "") != "admin":
+    if not may_change(actor, snippet):
         raise PermissionDenied("Only the snippet's owner or an admin may change it.")
 
 

@@ -68,5 +68,5 @@ def test_cli_search_json(viewer):
     result = _run("catalog", "search", "supplier spend", "--json")
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
-    assert set(hits[0]) == {"schema_name", "table_name", "column_name", "score"}
+    assert set(hits[0]) == {"schema_name", "table_name", "column_name", "score", "match"}  # as the API sends them
     assert any(h["table_name"] == "vendor_monthly_spend" for h in hits[:3])

@@ -1,1 +1,2 @@
-"""The REST API (/api/...), mounted in the Reflex app: the same services, for API keys (Service role)."""
+"""The REST API (FastAPI, mounted at /api by the Reflex app): `app` assembles it, `deps` authenticates,
+`routes/` has one module per domain. Responses use the models in `workbench/responses`."""

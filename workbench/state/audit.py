@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import reflex as rx
 
-from services.core.errors import WorkbenchError
 from services.identity import audit_log
 from workbench.state.auth import AuthState
+from workbench.state.base import FAILED, ServiceCalls
 
 PAGE_SIZE = 100
 ALL = "all actions"
 
 
-class AuditState(rx.State):
+class AuditState(ServiceCalls, rx.State):
     rows: list[dict[str, str]] = []
     actions: list[str] = [ALL]
     action: str = ALL
     search: str = ""
     has_more: bool = False
-    error: str = ""
 
     async def load(self):
         """First page of entries, newest first."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if await self._ready_auth() is None:
             return
         await self._fetch(reset=True)
 
@@ -34,14 +31,15 @@ class AuditState(rx.State):
         auth = await self.get_state(AuthState)
         actor = await auth.current_user()
         offset = 0 if reset else len(self.rows)
-        try:
-            entries = await asyncio.to_thread(
-                audit_log.list_entries, actor, action=None if self.action == ALL else self.action,
-                search=self.search.strip() or None, limit=PAGE_SIZE + 1, offset=offset)
-            self.actions = [ALL, *await asyncio.to_thread(audit_log.list_actions, actor)]
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        action, search = None if self.action == ALL else self.action, self.search.strip() or None
+        loaded = await self._call(lambda: (
+            audit_log.list_entries(actor, action=action, search=search,
+                                   limit=PAGE_SIZE + 1, offset=offset),
+            audit_log.list_actions(actor)))
+        if loaded is FAILED:
             return
+        entries, actions = loaded
+        self.actions = [ALL, *actions]
         self.error = ""
         self.has_more = len(entries) > PAGE_SIZE
         page = [

@@ -20,13 +20,14 @@ from services.core.errors import WorkbenchError
 from services.identity.rbac import CATALOG_EDITORS
 from services.lineage import graph as lineage_graph
 from workbench import formatting
-from workbench.state.auth import AuthState, acting_user
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
 from workbench.state.search import hit_row
 
 SORT_LABELS = {"name": "Name", "rows": "Rows", "size": "Size", "dq": "DQ score", "updated": "Updated"}
 
 
-class CatalogState(rx.State):
+class CatalogState(ServiceCalls, rx.State):
     schemas: list[dict[str, str]] = []
     total_tables: int = 0
     schema: str = ""
@@ -60,7 +61,6 @@ class CatalogState(rx.State):
     next_sync: str = ""
     search_status: str = ""
     notice: str = ""
-    error: str = ""
 
     @rx.var
     def page_count(self) -> int:
@@ -75,8 +75,7 @@ class CatalogState(rx.State):
 
     async def load(self):
         """on_load: the tree, the list, and a table or search named in the address."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if (auth := await self._ready_auth()) is None:
             return
         self.can_edit = auth.user_role in CATALOG_EDITORS
         self.error = self.notice = ""
@@ -96,13 +95,13 @@ class CatalogState(rx.State):
 
     async def _refresh_list(self):
         user, _ip = await acting_user(self)
-        try:
-            counts = await asyncio.to_thread(catalog_browse.schema_counts, user)
-            listing = await asyncio.to_thread(catalog_browse.list_tables, user, schema=self.schema or None,
-                                              sort=self.sort, descending=self.descending, page=self.page)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        schema, sort, descending, page = self.schema or None, self.sort, self.descending, self.page
+        loaded = await self._call(lambda: (
+            catalog_browse.schema_counts(user),
+            catalog_browse.list_tables(user, schema=schema, sort=sort, descending=descending, page=page)))
+        if loaded is FAILED:
             return
+        counts, listing = loaded
         self.schemas = [{"name": c.schema_name, "count": str(c.tables + c.views),
                          "detail": f"{c.tables} tables" + (f", {c.views} views" if c.views else "")} for c in counts]
         self.total_tables = sum(c.tables + c.views for c in counts)
@@ -114,13 +113,11 @@ class CatalogState(rx.State):
 
     async def _refresh_sync_status(self):
         user, _ip = await acting_user(self)
-        try:
-            runs = await asyncio.to_thread(catalog_sync.recent_runs, user, 1)
-            upcoming = await asyncio.to_thread(scheduler.next_run, catalog_jobs.SYNC_JOB_ID)
-            index = await asyncio.to_thread(catalog_search.index_status)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        loaded = await self._call(lambda: (catalog_sync.recent_runs(user, 1),
+                                           scheduler.next_run(catalog_jobs.SYNC_JOB_ID), catalog_search.index_status()))
+        if loaded is FAILED:
             return
+        runs, upcoming, index = loaded
         if runs:
             run = runs[0]
             self.last_sync = (f"Last sync {formatting.when(run.started_at)} ({run.trigger}, {run.status}"
@@ -161,10 +158,7 @@ class CatalogState(rx.State):
             self.search_hits, self.searched = [], False
             return
         user, _ip = await acting_user(self)
-        try:
-            hits = await asyncio.to_thread(catalog_search.search, user, text, limit=20)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (hits := await self._call(catalog_search.search, user, text, limit=20)) is FAILED:
             return
         self.search_hits = [hit_row(h) for h in hits]
         self.searched = True
@@ -175,12 +169,9 @@ class CatalogState(rx.State):
     async def open_table(self, name: str):
         """Show one table: description, stats, columns; sample rows wait for their tab."""
         user, _ip = await acting_user(self)
-        try:
-            table = await asyncio.to_thread(catalog.get_table, user, name)
-            starred = await asyncio.to_thread(_is_favorite, user, name)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (loaded := await self._call(lambda: (catalog.get_table(user, name), _is_favorite(user, name)))) is FAILED:
             return
+        table, starred = loaded
         self.selected = name
         self.favorite = starred
         self.tab = "columns"
@@ -216,10 +207,7 @@ class CatalogState(rx.State):
     async def load_lineage_preview(self):
         """Direct neighbours of the open table in the lineage graph."""
         user, _ip = await acting_user(self)
-        try:
-            graph = await asyncio.to_thread(lineage_graph.neighbourhood, user, self.selected, depth=1)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (graph := await self._call(lineage_graph.neighbourhood, user, self.selected, depth=1)) is FAILED:
             return
         self.upstream = [n.name for n in graph.nodes if n.depth < 0]
         self.downstream = [n.name for n in graph.nodes if n.depth > 0]
@@ -239,11 +227,9 @@ class CatalogState(rx.State):
     async def count_exactly(self):
         """Replace the planner's estimate with count(*)."""
         user, ip = await acting_user(self)
-        try:
-            await asyncio.to_thread(catalog_browse.count_rows_exactly, user, self.selected, client_address=ip)
-            table = await asyncio.to_thread(catalog.get_table, user, self.selected)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if await self._call(catalog_browse.count_rows_exactly, user, self.selected, client_address=ip) is FAILED:
+            return
+        if (table := await self._call(catalog.get_table, user, self.selected)) is FAILED:
             return
         self._show(table)
         await self._refresh_list()
@@ -257,12 +243,9 @@ class CatalogState(rx.State):
     async def save_description(self, form: dict):
         """Our description and owner of the open table (engineers and admins; the service checks)."""
         user, ip = await acting_user(self)
-        try:
-            table = await asyncio.to_thread(
-                catalog.edit_table, user, self.selected, description=str(form.get("description", "")),
-                owner_email=str(form.get("owner", "")), client_address=ip)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (table := await self._call(
+                        catalog.edit_table, user, self.selected, description=str(form.get("description", "")),
+                        owner_email=str(form.get("owner", "")), client_address=ip)) is FAILED:
             return
         self.editing_description = False
         self.notice = "Description saved."
@@ -275,12 +258,10 @@ class CatalogState(rx.State):
     async def save_column(self, form: dict):
         """Our description of one column."""
         user, ip = await acting_user(self)
-        try:
-            await asyncio.to_thread(catalog.edit_column, user, self.selected, self.editing_column,
-                                    str(form.get("description", "")), client_address=ip)
-            table = await asyncio.to_thread(catalog.get_table, user, self.selected)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if await self._call(catalog.edit_column, user, self.selected, self.editing_column,
+                            str(form.get("description", "")), client_address=ip) is FAILED:
+            return
+        if (table := await self._call(catalog.get_table, user, self.selected)) is FAILED:
             return
         self.notice = f"Description of {self.editing_column} saved."
         self.editing_column = ""
@@ -288,22 +269,18 @@ class CatalogState(rx.State):
 
     async def toggle_favorite(self):
         user, _ip = await acting_user(self)
-        try:
-            self.favorite = await asyncio.to_thread(catalog_favorites.set_favorite, user, self.selected,
-                                                    not self.favorite)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (starred := await self._call(catalog_favorites.set_favorite, user, self.selected,
+                                        not self.favorite)) is FAILED:
             return
+        self.favorite = starred
         self.notice = f"{self.selected} {'added to' if self.favorite else 'removed from'} your favorites."
         await self._refresh_list()
 
     async def open_ddl(self):
         user, _ip = await acting_user(self)
-        try:
-            self.ddl_text = await asyncio.to_thread(catalog_ddl.export_ddl, user, self.selected)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (ddl := await self._call(catalog_ddl.export_ddl, user, self.selected)) is FAILED:
             return
+        self.ddl_text = ddl
         self.ddl_open = True
 
     def set_ddl_open(self, value: bool):

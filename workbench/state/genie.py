@@ -11,7 +11,8 @@ import reflex as rx
 from services.core.errors import WorkbenchError
 from services.genie import ask as genie
 from workbench.formatting import cell
-from workbench.state.auth import AuthState, acting_user
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
 
 SHOWN_ROWS = 50
 
@@ -32,16 +33,14 @@ def _turn(answer: genie.GenieAnswer) -> dict:
     }
 
 
-class GenieState(rx.State):
+class GenieState(ServiceCalls, rx.State):
     turns: list[dict] = []
     conversation_id: str = ""
     draft: str = ""
     asking: bool = False
-    error: str = ""
 
     async def load(self):
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if await self._ready_auth() is None:
             return
         if not self.conversation_id:
             self.conversation_id = str(uuid.uuid4())
@@ -80,10 +79,7 @@ class GenieState(rx.State):
     async def rate(self, turn_id: str, rating: int):
         """Thumbs up or down; approved answers teach Genie for similar questions."""
         user, _ip = await acting_user(self)
-        try:
-            await asyncio.to_thread(genie.rate, user, turn_id, rating)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if await self._call(genie.rate, user, turn_id, rating) is FAILED:
             return
         self.turns = [{**t, "rating": "up" if rating == 1 else "down"} if t["id"] == turn_id else t
                       for t in self.turns]

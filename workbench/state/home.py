@@ -6,32 +6,27 @@ import asyncio
 
 import reflex as rx
 
-from services.activity import alerts
+from services.activity import alerts, kpis
 from services.activity import feed as activity
 from services.core.errors import WorkbenchError
 from workbench.formatting import when
 from workbench.state.auth import AuthState
+from workbench.state.base import FAILED, ServiceCalls
 
 
-class HomeState(rx.State):
+class HomeState(ServiceCalls, rx.State):
     kpis: list[dict[str, str]] = []
     activity: list[dict[str, str]] = []
     alerts: list[dict[str, str]] = []
-    error: str = ""
 
     async def load(self):
         """Fetch everything Home shows, as the signed-in user."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if (user := await self._page_user()) is None:
             return
-        user = await auth.current_user()
-        try:
-            k = await asyncio.to_thread(kpis.kpis, user)
-            items = await asyncio.to_thread(activity.recent, user, 10)
-            open_alerts = await asyncio.to_thread(alerts.open_alerts, user)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        loaded = await self._call(lambda: (kpis.kpis(user), activity.recent(user, 10), alerts.open_alerts(user)))
+        if loaded is FAILED:
             return
+        k, items, open_alerts = loaded
         self.error = ""
         self.kpis = [
             _kpi("tables", "Tables", k.total_tables, "registered in the catalog", "No tables registered yet"),

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import quote
 
 import reflex as rx
 
 from services.catalog import tables as catalog
-from services.core.errors import WorkbenchError
 from services.identity import rbac
 from services.identity.rbac import Permission
 from services.lineage import graph as lineage_graph
 from services.lineage import store as lineage_store
-from workbench.state.auth import AuthState, acting_user
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
 
 X_STEP, Y_STEP = 300, 90
 DEFAULT_TABLE = "gold.finance_expenses"
@@ -38,25 +37,7 @@ def layout(graph: lineage_graph.Graph, hidden_layers: list[str], text: str) -> t
     return nodes, edges
 
 
-def _shortest(edges: dict, start: str, goal: str) -> list[str]:
-    """Nodes from start to goal following edges (breadth first); [start] when goal cannot be reached."""
-    previous: dict[str, str | None] = {start: None}
-    queue = [start]
-    while queue:
-        node = queue.pop(0)
-        if node == goal:
-            path = [node]
-            while previous[path[-1]] is not None:
-                path.append(previous[path[-1]])
-            return path[::-1]
-        for a, b in edges:
-            if a == node and b not in previous:
-                previous[b] = node
-                queue.append(b)
-    return [start]
-
-
-class LineageState(rx.State):
+class LineageState(ServiceCalls, rx.State):
     center: str = ""
     depth: int = 2
     direction: str = "both"
@@ -65,7 +46,6 @@ class LineageState(rx.State):
     nodes: list[dict] = []
     edges: list[dict] = []
     notice: str = ""
-    error: str = ""
     selected: dict[str, str] = {}
     impact_tables: list[dict[str, str]] = []
     impact_columns: list[dict[str, str]] = []
@@ -90,8 +70,7 @@ class LineageState(rx.State):
 
     async def load(self):
         """on_load: the table named in the address (or the demo's finance mart)."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if (auth := await self._ready_auth()) is None:
             return
         self.error = ""
         self.can_edit = rbac.is_allowed(auth.user_role, Permission.EDIT_LINEAGE)
@@ -101,14 +80,14 @@ class LineageState(rx.State):
 
     async def _refresh(self):
         user, _ip = await acting_user(self)
-        try:
-            graph = await asyncio.to_thread(lineage_graph.neighbourhood, user, self.center, depth=self.depth,
-                                            direction=self.direction)
-            impact = await asyncio.to_thread(lineage_graph.impact, user, self.center, depth=10)
-            table = await asyncio.to_thread(catalog.get_table, user, self.center)
-        except WorkbenchError as exc:
-            self.error, self.nodes, self.edges = str(exc), [], []
+        center, depth, direction = self.center, self.depth, self.direction
+        loaded = await self._call(lambda: (
+            lineage_graph.neighbourhood(user, center, depth=depth, direction=direction),
+            lineage_graph.impact(user, center, depth=10), catalog.get_table(user, center)))
+        if loaded is FAILED:
+            self.nodes, self.edges = [], []
             return
+        graph, impact, table = loaded
         self._graph = graph
         self.notice = graph.notice
         self.nodes, self.edges = layout(graph, self.hidden_layers, self.name_filter.strip().lower())
@@ -167,10 +146,7 @@ class LineageState(rx.State):
         """The column lineage tree of one of the centre's columns, back to its first sources."""
         self.trace_column = column
         user, _ip = await acting_user(self)
-        try:
-            found = await asyncio.to_thread(lineage_graph.column_sources, user, self.center, column)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (found := await self._call(lineage_graph.column_sources, user, self.center, column)) is FAILED:
             return
         self.trace = [{"column": f"{i.table}.{i.column}", "depth": str(i.depth), "indent": f"{i.depth * 18}px",
                        "path": " ← ".join(i.path)} for i in found]
@@ -179,14 +155,12 @@ class LineageState(rx.State):
         """Lineage Detail: the whole path through this edge to the centre, with each edge's SQL."""
         source, _, target = edge_id.partition("->")
         graph = self._graph
-        edges = {(e.source, e.target): e for e in (graph.edges if graph else [])}
-        if (source, target) not in edges:
+        if graph is None:
             return
-        depth = {n.name: n.depth for n in graph.nodes}
-        if depth.get(target, 0) <= 0:  # upstream of the centre: carry on from the target to the centre
-            chain = [source, *_shortest(edges, target, self.center)]
-        else:  # downstream: from the centre to the source, then this edge
-            chain = [*_shortest(edges, self.center, source), target]
+        chain = lineage_graph.path_through_edge(graph, source, target)
+        if not chain:
+            return
+        edges = {(e.source, e.target): e for e in graph.edges}
         steps = [(a, b) for a, b in zip(chain, chain[1:], strict=False) if (a, b) in edges]
         self.edge_detail = {"source": source, "target": target, "path": " → ".join(chain)}
         self.edge_steps = [{"edge": f"{a} → {b}", "origins": ", ".join(edges[(a, b)].origins),
@@ -202,21 +176,13 @@ class LineageState(rx.State):
 
     async def add_edge(self, form: dict):
         """An edge SQL cannot show, added by an engineer or admin (the service checks the role)."""
-        pairs = []
-        for item in str(form.get("columns", "")).split(","):
-            if item.strip():
-                left, sep, right = item.partition(":")
-                if not sep or not left.strip() or not right.strip():
-                    self.error = f"Write column pairs as source_column:target_column, not {item.strip()!r}."
-                    return
-                pairs.append((left.strip(), right.strip()))
+        if (pairs := await self._call(lineage_store.parse_column_pairs,
+                                      str(form.get("columns", "")).split(","))) is FAILED:
+            return
         user, ip = await acting_user(self)
-        try:
-            await asyncio.to_thread(lineage_store.add_manual_edge, user, str(form.get("source", "")),
+        if await self._call(lineage_store.add_manual_edge, user, str(form.get("source", "")),
                                     str(form.get("target", "")), columns=pairs, note=str(form.get("note", "")),
-                                    client_address=ip)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+                                    client_address=ip) is FAILED:
             return
         self.add_open, self.error = False, ""
         await self._refresh()
@@ -224,10 +190,7 @@ class LineageState(rx.State):
     async def remove_edge(self, key: str):
         """Remove an edge a person added."""
         user, ip = await acting_user(self)
-        try:
-            await asyncio.to_thread(lineage_store.remove_manual_edge, user, key, client_address=ip)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if await self._call(lineage_store.remove_manual_edge, user, key, client_address=ip) is FAILED:
             return
         self.edge_open = False
         await self._refresh()

@@ -16,7 +16,8 @@ from services.sql import formatting as sql_format
 from services.sql import history as query_history
 from services.sql import snippets
 from workbench.formatting import NULL, cell
-from workbench.state.auth import AuthState, acting_user
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
 
 PAGE_ROWS = 100
 _NUMERIC = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "int2", "int4", "int8",
@@ -35,7 +36,7 @@ def _sort_key(value: str, numeric: bool):
     return (0, 0, value)
 
 
-class SqlEditorState(rx.State):
+class SqlEditorState(ServiceCalls, rx.State):
     sql_text: str = DEFAULT_SQL
     text_revision: int = 0
     schema: dict[str, dict[str, list[str]]] = {}
@@ -51,7 +52,6 @@ class SqlEditorState(rx.State):
     running: bool = False
     has_more: bool = False
     summary: str = ""
-    error: str = ""
     error_pos: int = -1
     sort_col: int = -1
     sort_desc: bool = False
@@ -69,14 +69,10 @@ class SqlEditorState(rx.State):
 
     async def load(self):
         """Sidebar and autocomplete from the live warehouse."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if await self._ready_auth() is None:
             return
         user, _ip = await acting_user(self)
-        try:
-            tree = await asyncio.to_thread(warehouse_schema.warehouse_columns, user)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (tree := await self._call(warehouse_schema.warehouse_columns, user)) is FAILED:
             return
         self._tree = tree
         self.schema = warehouse_schema.completion_schema(tree)
@@ -227,10 +223,7 @@ class SqlEditorState(rx.State):
 
     async def load_history(self):
         user, _ip = await acting_user(self)
-        try:
-            entries = await asyncio.to_thread(query_history.list_history, user, self.history_search)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (entries := await self._call(query_history.list_history, user, self.history_search)) is FAILED:
             return
         self.history = [
             {"id": e.id, "when": e.executed_at.strftime("%Y-%m-%d %H:%M:%S"), "user": e.user_email,
@@ -252,14 +245,11 @@ class SqlEditorState(rx.State):
 
     async def load_snippets(self):
         user, _ip = await acting_user(self)
-        try:
-            found = await asyncio.to_thread(snippets.search, user, self.snippet_search)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (found := await self._call(snippets.search, user, self.snippet_search)) is FAILED:
             return
         self.snippet_rows = [
             {"id": s.id, "name": s.name, "description": s.description, "sql": s.sql, "tags": ", ".join(s.tags),
-             "owner": s.owner_email, "mine": "yes" if s.owner_id == user.id or user.role == "admin" else ""}
+             "owner": s.owner_email, "mine": "yes" if snippets.may_change(user, s) else ""}
             for s in found
         ]
 

@@ -9,12 +9,12 @@ import reflex as rx
 from services.core.errors import WorkbenchError
 from services.identity import users
 from services.identity.rbac import ROLES
-from workbench.state.auth import AuthState, acting_user
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
 
 
-class UsersState(rx.State):
+class UsersState(ServiceCalls, rx.State):
     rows: list[dict[str, str]] = []
-    error: str = ""
     created_message: str = ""
     created_password: str = ""
     new_role: str = "viewer"
@@ -22,17 +22,13 @@ class UsersState(rx.State):
 
     async def load(self):
         """List every user (the service checks manage_users)."""
-        auth = await self.get_state(AuthState)
-        if not auth.page_ready:
+        if await self._ready_auth() is None:
             return
         await self._refresh()
 
     async def _refresh(self):
         actor, _ip = await acting_user(self)
-        try:
-            found = await asyncio.to_thread(users.list_users, actor)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (found := await self._call(users.list_users, actor)) is FAILED:
             return
         self.rows = [
             {"email": u.email, "name": u.full_name, "role": u.role,
@@ -48,12 +44,9 @@ class UsersState(rx.State):
         """Create a user; the generated password is shown once."""
         actor, ip = await acting_user(self)
         self.error, self.created_message, self.created_password = "", "", ""
-        try:
-            created = await asyncio.to_thread(
-                users.create_user, actor, str(form_data.get("email", "")), self.new_role,
-                full_name=str(form_data.get("full_name", "")), client_address=ip)
-        except WorkbenchError as exc:
-            self.error = str(exc)
+        if (created := await self._call(
+                        users.create_user, actor, str(form_data.get("email", "")), self.new_role,
+                        full_name=str(form_data.get("full_name", "")), client_address=ip)) is FAILED:
             return
         self.created_message = f"Created {created.user.email} as {created.user.role}."
         self.created_password = created.password or ""

@@ -1,0 +1,39 @@
+"""Who is calling: an API key (rate-limited per key), or for downloads the browser's session cookie."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import Request
+
+from services.core.errors import NotAuthenticated
+from services.core.rate_limit import SlidingWindowLimiter
+from services.identity import api_keys, auth
+from services.identity.users import User
+
+REQUESTS_PER_MINUTE = 1000
+limiter = SlidingWindowLimiter(REQUESTS_PER_MINUTE)
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, for the audit log."""
+    return request.client.host if request.client else None
+
+
+async def principal(request: Request) -> User:
+    """The user behind the request's API key, after the rate limit."""
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else None
+    user, key_id = await asyncio.to_thread(api_keys.authenticate, key)
+    limiter.hit(key_id)
+    return user
+
+
+async def key_or_session(request: Request) -> User:
+    """An API key when one is sent, else the browser's session cookie (for downloads from the app)."""
+    if request.headers.get("authorization"):
+        return await principal(request)
+    user = await asyncio.to_thread(auth.resolve_session, request.cookies.get("wb_session"))
+    if user is None:
+        raise NotAuthenticated("Sign in, or send an API key as 'Authorization: Bearer <key>'.")
+    return user

@@ -1,0 +1,1 @@
+"""One router per domain: sql, catalog, lineage, genie, and meta (health)."""

@@ -1,0 +1,44 @@
+"""What every command group shares: the group class that turns errors into one line, and JSON output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+from pydantic import BaseModel, TypeAdapter
+
+from services.core import db
+from services.core.errors import WorkbenchError
+from services.identity.operator import current_operator
+from services.identity.users import User, require_active
+from services.sql import execution as query_execution
+
+operator = current_operator
+
+
+class WorkbenchGroup(click.Group):
+    """Turn Workbench errors into one clear line and exit code 1; close pools on the way out."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            query_execution.close_pools()
+            db.close_pool()
+
+
+def echo_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """Print a response model (or a list of them) as the API would send it."""
+    if isinstance(value, BaseModel):
+        click.echo(value.model_dump_json(indent=2))
+    else:
+        click.echo(TypeAdapter(list[type(value[0])] if value else list).dump_json(list(value), indent=2).decode())
+
+
+def acting_user(email: str) -> User:
+    """The active user a command acts as (`--as EMAIL`)."""
+    return require_active(email)

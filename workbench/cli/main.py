@@ -1,0 +1,22 @@
+"""The `workbench` command, assembled from its groups."""
+
+from __future__ import annotations
+
+import click
+
+from workbench.cli import apikey, catalog, demo, genie, lineage, setup, sql, user
+from workbench.cli.base import WorkbenchGroup
+
+
+@click.group(cls=WorkbenchGroup)
+def main() -> None:
+    """Workbench command line."""
+
+
+for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_group, sql.sql_command,
+                catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group):
+    main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""`workbench db upgrade|downgrade` and `workbench setup`: the schema, the first admin, the demo warehouse."""
+
+from __future__ import annotations
+
+import click
+
+from services.catalog import sync as catalog_sync
+from services.core import db, migrations
+from services.core.config import settings
+from services.demo import load as demo
+from services.identity import users
+from services.sql import roles as query_roles
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    migrations.upgrade(revision)
+    if revision == "head":
+        query_roles.prepare()
+    click.echo(f"database at revision {migrations.current_revision()}")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+@click.confirmation_option(prompt="This drops Workbench metadata. Continue?")
+def db_downgrade(revision: str) -> None:
+    """Roll migrations back to REVISION."""
+    migrations.downgrade(revision)
+    click.echo(f"database at revision {migrations.current_revision()}")
+
+
+@click.command("setup")
+@click.option("--skip-demo", is_flag=True, help="Do not load the demo warehouse.")
+def setup(skip_demo: bool) -> None:
+    """Migrate, create the first admin if none exists, load the demo warehouse when it is empty."""
+    migrations.upgrade("head")
+    query_roles.prepare()
+    created = users.ensure_first_admin()
+    if created:
+        click.echo(f"created the first admin: {created.user.email}")
+        click.echo(f"password (shown once, also kept in {settings().admin_credentials_file}): {created.password}")
+    if not skip_demo and demo.warehouse_is_empty():
+        click.echo("loading the demo warehouse (scale 1)...")
+        result = demo.load(1)
+        click.echo(f"demo warehouse loaded: {result.total_rows:,} rows in {result.seconds:.1f} s")
+    with db.connection() as conn:  # a warehouse loaded before build scripts were registered gets its lineage
+        demo.register_build_lineage(conn)
+    synced = catalog_sync.sync(trigger="setup")
+    click.echo(f"catalog: {synced.tables_total} tables and views ({synced.writes} changes synced)")
