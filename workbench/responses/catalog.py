@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from pydantic import BaseModel
 
 from services.catalog.search import SearchHit
@@ -54,9 +56,5 @@ class SyncSummary(BaseModel):
 
     @classmethod
     def of(cls, result: SyncResult) -> SyncSummary:
-        return cls(tables_added=result.tables_added, tables_updated=result.tables_updated,
-                   tables_removed=result.tables_removed, columns_added=result.columns_added,
-                   columns_updated=result.columns_updated, columns_removed=result.columns_removed,
-                   tables_total=result.tables_total, seconds=result.seconds, fingerprint=result.fingerprint,
-                   structure_checked=result.structure_checked, touched=sorted(result.touched),
-                   writes=result.writes)
+        values = {f.name: getattr(result, f.name) for f in fields(result)}
+        return cls(**{**values, "touched": sorted(result.touched), "writes": result.writes})
