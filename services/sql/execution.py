@@ -1,8 +1,11 @@
 """The one entry point that runs user SQL: editor, REST API, CLI, Genie and agents all come here.
 
-SQL runs as a least-privileged login role (reader for viewers, in READ ONLY transactions; writer for
-the others), with a statement timeout, statement by statement. The last statement's rows come back a
-page at a time from a server-side cursor, up to a row cap. Every run is kept in query_history."""
+Each statement is parsed and allowed or refused first (`services/sql/policy.py`). SQL runs as a
+least-privileged login role (reader for viewers, in READ ONLY transactions; writer for the others); each
+transaction sets its statement timeout and search path, a watchdog cancels and then terminates a
+statement that outlives them, and every pooled connection is reset (`DISCARD ALL`) and checked before
+anyone else gets it. The last statement's rows come back a page at a time from a server-side cursor, up
+to a row cap and a byte cap. Every run is kept in query_history."""
 
 from __future__ import annotations
 
@@ -19,15 +22,17 @@ from psycopg_pool import ConnectionPool
 from services.core import db
 from services.core.config import settings
 from services.core.errors import InvalidInput, NotFound, PermissionDenied, QueryCancelled, QueryFailed
+from services.core.text import check_text
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
+from services.sql import policy
 from services.sql import roles as query_roles
-from services.sql.guard import refusal
 from services.sql.split import Statement, split_statements
 
 MAX_SQL_CHARS = 1_000_000
 IDLE_RESULT_SECONDS = 600
-_ROW_RETURNING = ("select", "with", "values", "table", "(", "show", "explain")
+CANCEL_GRACE_S = 2.0  # after the statement timeout, the watchdog cancels ...
+TERMINATE_GRACE_S = 5.0  # ... and after this, ends the backend (a loop that swallows cancellation)
 _DENIED_SQLSTATES = {"42501"}  # insufficient_privilege
 
 
@@ -99,6 +104,7 @@ class _OpenResult:
 _pools: dict[str, ConnectionPool] = {}
 _running: dict[str, psycopg.Connection] = {}
 _cancel_requested: set[str] = set()
+_terminated: set[str] = set()
 _open: dict[str, _OpenResult] = {}
 _lock = threading.Lock()
 
@@ -114,20 +120,49 @@ def _pool(kind: str) -> ConnectionPool:
         return pool
     conninfo = query_roles.conninfo_for(kind)
 
+    expected = _expected_session(kind)
+
     def configure(conn: psycopg.Connection) -> None:
         conn.read_only = kind == "reader"
-        conn.execute("SET idle_in_transaction_session_timeout = '15min'")
-        conn.execute(f"SET statement_timeout = '{int(settings().statement_timeout_s * 1000)}ms'")
-        conn.commit()
+        _check_session(conn, expected)
 
-    created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure,
-                             name=f"workbench-query-{kind}")
+    def reset(conn: psycopg.Connection) -> None:
+        """Before anyone else gets it: forget everything the last user's session did, then check."""
+        conn.autocommit = True
+        try:
+            conn.execute("DISCARD ALL")
+        finally:
+            conn.autocommit = False
+        _check_session(conn, expected)
+
+    # No server-side prepared statements: DISCARD ALL drops them between users.
+    created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure, reset=reset,
+                             kwargs={"prepare_threshold": None}, name=f"workbench-query-{kind}")
     with _lock:
         if kind in _pools:
             created.close()
             return _pools[kind]
         _pools[kind] = created
         return created
+
+
+def _expected_session(kind: str) -> tuple[str, str, str]:
+    """Statement timeout (ms), search path and read-only default every session of `kind` must have."""
+    with db.connection() as conn:
+        pinned = query_roles.pinned_settings(kind)
+        query_roles.pin_settings(conn, query_roles.ensure_roles(conn))
+    return (str(int(settings().statement_timeout_s * 1000)), pinned["search_path"],
+            pinned.get("default_transaction_read_only", "off"))
+
+
+def _check_session(conn: psycopg.Connection, expected: tuple[str, str, str]) -> None:
+    """Raise (so the pool discards the connection) unless the session is back at its pinned settings."""
+    found = conn.execute(
+        "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout'),"
+        " current_setting('search_path'), current_setting('default_transaction_read_only')").fetchone()
+    conn.rollback()
+    if tuple(found) != expected:
+        raise psycopg.OperationalError(f"query session not at its pinned settings: {found} != {expected}")
 
 
 def close_pools() -> None:
@@ -144,7 +179,9 @@ def close_pools() -> None:
 
 def _release(pool: ConnectionPool, conn: psycopg.Connection, cursor: _Portal | psycopg.Cursor | None = None,
              *, commit: bool = False) -> None:
-    """Return a connection to its pool; a writer's successful work is committed, anything else rolled back."""
+    """Return a connection to its pool; a writer's successful work is committed, anything else rolled back.
+    A connection that cannot be brought back to idle (an error mid-stream, a COPY cut short, a terminated
+    backend) is closed, so the pool replaces it instead of handing it on."""
     try:
         if cursor is not None and not cursor.closed:
             cursor.close()
@@ -152,8 +189,10 @@ def _release(pool: ConnectionPool, conn: psycopg.Connection, cursor: _Portal | p
             conn.commit()
         elif conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-    except psycopg.Error:
-        conn.rollback()
+    except Exception:  # noqa: BLE001 - whatever went wrong, this connection is not handed on
+        conn.close()
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.close()
     pool.putconn(conn)
 
 
@@ -207,12 +246,18 @@ def _position(exc: psycopg.Error, statement: Statement, prefix_length: int) -> i
     return statement.offset + inside if 0 <= inside <= len(statement.text) else None
 
 
-def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int, cancelled: bool,
+def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int, stopped: str | None,
                timeout_s: float, prefix_length: int = 0) -> QueryFailed:
+    """A database error as the person should read it. `stopped`: "cancelled" (they asked), "terminated"
+    (the watchdog ended a statement that ignored its timeout) or None."""
     sqlstate = exc.sqlstate
     message = exc.diag.message_primary or str(exc).strip()
+    if stopped == "terminated":
+        return QueryFailed(f"Query stopped: it ran longer than the {timeout_s:g} s statement timeout and did not"
+                           " stop when cancelled, so its session was ended.", sqlstate="57014",
+                           statement_index=index)
     if sqlstate == "57014":
-        if cancelled:
+        if stopped == "cancelled":
             return QueryCancelled("Query cancelled.", sqlstate=sqlstate, statement_index=index)
         return QueryFailed(f"Query stopped: it ran longer than the {timeout_s:g} s statement timeout.",
                            sqlstate=sqlstate, statement_index=index)
@@ -224,12 +269,32 @@ def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int,
                        statement_index=index)
 
 
-def _watchdog(run_id: str, timeout_s: float) -> threading.Timer:
-    """Cancel from outside too, in case a statement found a way round statement_timeout."""
-    timer = threading.Timer(timeout_s + 2, lambda: _cancel_connection(run_id))
-    timer.daemon = True
-    timer.start()
-    return timer
+class _Watchdog:
+    """From outside the session: cancel a statement a little after its timeout, and when cancelling did not
+    end it (a loop that catches query_canceled), terminate its backend. Cancel both timers when done."""
+
+    def __init__(self, run_id: str, timeout_s: float) -> None:
+        self._timers = [threading.Timer(timeout_s + CANCEL_GRACE_S, _cancel_connection, (run_id,)),
+                        threading.Timer(timeout_s + TERMINATE_GRACE_S, _terminate_backend, (run_id,))]
+        for timer in self._timers:
+            timer.daemon = True
+            timer.start()
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
+def _terminate_backend(run_id: str) -> bool:
+    """End the backend still running `run_id`, from the app's own connection (the query roles may not)."""
+    with _lock:
+        conn = _running.get(run_id)
+        if conn is not None:
+            _terminated.add(run_id)
+    if conn is None:
+        return False
+    with db.connection() as app:
+        return bool(app.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,)).fetchone()[0])
 
 
 def _cancel_connection(run_id: str) -> bool:
@@ -250,6 +315,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
     if not isinstance(sql_text, str) or not sql_text.strip():
         raise InvalidInput("Write a query first.")
+    check_text(sql_text, "The SQL")
     if len(sql_text) > MAX_SQL_CHARS:
         raise InvalidInput(f"Scripts are limited to {MAX_SQL_CHARS:,} characters.")
     if not 1 <= page_size <= settings().query_row_cap:
@@ -258,34 +324,28 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     if not statements:
         raise InvalidInput("The script holds only comments; there is nothing to run.")
     run_id = run_id or uuid.uuid4().hex
-    for statement in statements:
-        if reason := refusal(statement.text):
-            audit.record(action="sql_refused", actor=actor, target=statement.text[:500],
-                         client_address=client_address, details={"reason": reason})
-            _history_record(actor, sql_text, source, "failed", error=reason, sqlstate="42501")
-            raise PermissionDenied(reason)
+    kind = "reader" if read_only else _kind_for(actor.role)
+    classes = _classify_all(actor, sql_text, statements, source, client_address, may_write=kind == "writer")
     close_result(actor, None)  # one open result per user: a new query closes the previous one
     timeout = timeout_s or settings().statement_timeout_s
-    kind = "reader" if read_only else _kind_for(actor.role)
     pool = _pool(kind)
     conn = pool.getconn()
     succeeded = False
     started = time.perf_counter()
     with _lock:
         _running[run_id] = conn
-    timer = _watchdog(run_id, timeout)
+    timer = _Watchdog(run_id, timeout)
     cursor: _Portal | psycopg.Cursor | None = None
     keep_open = False
     try:
-        if timeout != settings().statement_timeout_s:  # the pool's sessions carry the default
-            conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",))
-        writes = any(not s.text.lower().startswith(_ROW_RETURNING) for s in statements)
+        _begin(conn, timeout)
+        writes = any(c.writes for c in classes)
         status = ""
         for index, statement in enumerate(statements):
             last = index == len(statements) - 1
             prefix_length = 0
             try:
-                if last and statement.text.lower().startswith(_ROW_RETURNING[:5]):
+                if last and classes[index].kind == "SelectStmt" and classes[index].returns_rows:
                     cursor = _Portal(conn, f"wb_{run_id[:16]}", hold=writes)
                     prefix_length = len(cursor.prefix)
                     cursor.execute(statement.text)
@@ -296,15 +356,13 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
                     if not last:
                         cursor.close()
             except psycopg.Error as exc:
-                with _lock:
-                    cancelled = run_id in _cancel_requested
-                raise _translate(exc, actor, statement, index, cancelled, timeout, prefix_length) from exc
+                raise _translate(exc, actor, statement, index, _stop_reason(run_id), timeout,
+                                 prefix_length) from exc
         try:
             rows = cursor.fetchmany(page_size) if isinstance(cursor, _Portal) or cursor.description else []
         except psycopg.Error as exc:
-            with _lock:
-                cancelled = run_id in _cancel_requested
-            raise _translate(exc, actor, statements[-1], len(statements) - 1, cancelled, timeout) from exc
+            raise _translate(exc, actor, statements[-1], len(statements) - 1, _stop_reason(run_id),
+                             timeout) from exc
         columns = _columns(conn, cursor) if cursor.description else []
         if writes:
             conn.commit()
@@ -339,8 +397,38 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
         with _lock:
             _running.pop(run_id, None)
             _cancel_requested.discard(run_id)
+            _terminated.discard(run_id)
         if not keep_open:
             _release(pool, conn, cursor, commit=succeeded and kind == "writer")
+
+
+def _classify_all(actor: Any, sql_text: str, statements: list[Statement], source: str,
+                  client_address: str | None, *, may_write: bool) -> list[policy.Classified]:
+    """Every statement through the policy before any runs; a refusal is audited and kept in the history."""
+    try:
+        return [policy.classify(s.text, may_write=may_write, offset=s.offset) for s in statements]
+    except PermissionDenied as refused:
+        audit.record(action="sql_refused", actor=actor, target=sql_text[:500], client_address=client_address,
+                     details={"reason": str(refused)})
+        _history_record(actor, sql_text, source, "failed", error=str(refused), sqlstate="42501")
+        raise
+    except QueryFailed as failed:
+        _history_record(actor, sql_text, source, "failed", error=str(failed), sqlstate=failed.sqlstate)
+        raise
+
+
+def _begin(conn: psycopg.Connection, timeout_s: float) -> None:
+    """Open the transaction with this run's statement timeout and the pinned search path (one round trip)."""
+    conn.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}; "
+                 f"SET LOCAL search_path = {query_roles.SEARCH_PATH}")
+
+
+def _stop_reason(run_id: str) -> str | None:
+    """Why a run's statement ended early: "terminated" by the watchdog, "cancelled" by its owner, or None."""
+    with _lock:
+        if run_id in _terminated:
+            return "terminated"
+        return "cancelled" if run_id in _cancel_requested else None
 
 
 def fetch_more(actor: Any, run_id: str, page_size: int = 1000) -> QueryResult:
@@ -410,13 +498,18 @@ def _export_statement(actor: Any, sql_text: str, client_address: str | None) -> 
     """The single row-returning statement an export may run, after the same checks as execute()."""
     authorize(actor, Permission.RUN_SQL_QUERIES, client_address=client_address)
     statements = split_statements(sql_text or "")
-    if len(statements) != 1 or not statements[0].text.lower().startswith(_ROW_RETURNING[:5]):
-        raise InvalidInput("Only a single query that returns rows (SELECT, WITH, VALUES, TABLE) can be exported.")
+    only_query = "Only a single query that returns rows (SELECT, WITH, VALUES, TABLE) can be exported."
+    if len(statements) != 1:
+        raise InvalidInput(only_query)
     statement = statements[0]
-    if reason := refusal(statement.text):
+    try:
+        found = policy.classify(statement.text, may_write=True)
+    except PermissionDenied as refused:
         audit.record(action="sql_refused", actor=actor, target=statement.text[:500], client_address=client_address,
-                     details={"reason": reason})
-        raise PermissionDenied(reason)
+                     details={"reason": str(refused)})
+        raise
+    if found.kind != "SelectStmt" or not found.returns_rows or found.writes:
+        raise InvalidInput(only_query)
     return statement
 
 
@@ -436,7 +529,7 @@ def _export_failed(exc: BaseException, actor: Any, statement: Statement, prefix_
     if not isinstance(exc, psycopg.Error):
         _history_finish(history_id, "failed", error=type(exc).__name__)
         return exc
-    failure = _translate(exc, actor, statement, 0, False, settings().statement_timeout_s, prefix_length)
+    failure = _translate(exc, actor, statement, 0, None, settings().statement_timeout_s, prefix_length)
     _history_finish(history_id, "failed", error=str(failure), sqlstate=failure.sqlstate)
     return failure
 
@@ -466,6 +559,7 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
     cursor = conn.cursor()
     try:
         conn.execute("SET TRANSACTION READ ONLY")
+        _begin(conn, settings().statement_timeout_s)
         copy_cm = cursor.copy(copy_sql)
         copy = copy_cm.__enter__()
         chunks = iter(copy)
@@ -503,8 +597,7 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
     portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
     try:
         conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                     (f"{int(settings().statement_timeout_s * 1000)}ms",))
+        _begin(conn, settings().statement_timeout_s)
         portal.execute(statement.text)
         first = portal.fetchmany(min(batch_size, cap))
         columns = _columns(conn, portal.cursor)

@@ -1,7 +1,11 @@
 """The least-privileged Postgres roles user SQL runs as: a reader (viewers) and a writer (engineers, admins).
 
 They log in with their own credentials, so no statement can switch back to the app's role: they are
-members of nothing. They see the warehouse schemas and never ip_workbench."""
+members of nothing. They see the warehouse schemas and never ip_workbench. Their session settings
+(statement timeout, search path, read-only for the reader) are pinned on the role by the app — checked
+and re-pinned whenever a process opens its query pools — so `DISCARD ALL` brings every pooled
+connection back to them. Migration 0010 revokes temporary tables, large objects, advisory locks, session
+signals, set_config() and pg_stat_activity from them; `hardening_gaps` says what the server did not allow."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from services.core import db
+from services.core.config import settings
 from services.core.warehouse import WAREHOUSE_SCHEMAS
 
 
@@ -87,10 +92,90 @@ def _can_act_as(conn: psycopg.Connection, role_name: str) -> bool:
                         " WHERE rolname = current_user", (role_name,)).fetchone()[0]
 
 
-def prepare() -> None:
-    """Create the query roles and grant them the warehouse (set-up, after migrations and demo loads)."""
+SEARCH_PATH = '"$user", public'
+IDLE_IN_TRANSACTION = "15min"
+
+
+def pinned_settings(kind: str) -> dict[str, str]:
+    """The role-level settings every session of the reader or writer starts with (and returns to)."""
+    wanted = {"statement_timeout": f"{int(settings().statement_timeout_s * 1000)}ms", "search_path": SEARCH_PATH,
+              "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION}
+    if kind == "reader":
+        wanted["default_transaction_read_only"] = "on"
+    return wanted
+
+
+def role_settings(conn: psycopg.Connection, role_name: str) -> dict[str, str]:
+    """What is stored on the role now (for every database and for this one)."""
+    found: dict[str, str] = {}
+    for (entry,) in conn.execute(
+            "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole"
+            " WHERE r.rolname = %s AND s.setdatabase IN (0, (SELECT oid FROM pg_database"
+            "  WHERE datname = current_database()))", (role_name,)):
+        name, _, value = entry.partition("=")
+        found[name] = value
+    return found
+
+
+def pin_settings(conn: psycopg.Connection, roles: dict[str, QueryRole]) -> list[str]:
+    """Make each role's stored settings exactly `pinned_settings` (anything a session stored is removed);
+    returns the roles that had to be re-pinned."""
+    changed = []
+    for kind, role in roles.items():
+        wanted = pinned_settings(kind)
+        if role_settings(conn, role.role_name) == {k: v.strip("'") for k, v in wanted.items()}:
+            continue
+        name = sql.Identifier(role.role_name)
+        conn.execute(sql.SQL("ALTER ROLE {} RESET ALL").format(name))
+        conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} RESET ALL").format(
+            name, sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0])))
+        for setting, value in wanted.items():
+            conn.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                name, sql.Identifier(setting), sql.SQL(value) if setting == "search_path" else sql.Literal(value)))
+        changed.append(role.role_name)
+    return changed
+
+
+def hardening_gaps(conn: psycopg.Connection) -> list[str]:
+    """Rights the query roles still hold that migration 0010 meant to take (empty when all is in place)."""
+    roles = ensure_roles(conn)
+    gaps = []
+    for role in roles.values():
+        gaps += [f"{role.role_name} may run {row[0]}" for row in conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace"
+            " AND p.proname = ANY(%s) AND has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
+            (list(HARDENED_FUNCTIONS), role.role_name))]
+        if conn.execute("SELECT has_table_privilege(%s, 'pg_catalog.pg_stat_activity', 'SELECT')",
+                        (role.role_name,)).fetchone()[0]:
+            gaps.append(f"{role.role_name} may read pg_stat_activity")
+        if conn.execute("SELECT has_database_privilege(%s, current_database(), 'TEMPORARY')",
+                        (role.role_name,)).fetchone()[0]:
+            gaps.append(f"{role.role_name} may create temporary tables")
+    return gaps
+
+
+# What migration 0010 revokes from PUBLIC (kept in step with it; `hardening_gaps` checks them).
+HARDENED_FUNCTIONS = (
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+    "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all", "pg_advisory_xact_lock",
+    "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+    "pg_cancel_backend", "pg_terminate_backend", "pg_stat_get_activity", "pg_stat_get_backend_activity",
+    "set_config", "lo_from_bytea", "lo_create", "lo_creat", "lo_unlink", "lo_open", "lo_put", "lo_get",
+    "loread", "lowrite",
+)
+
+
+def prepare() -> list[str]:
+    """Create the query roles, grant them the warehouse and pin their settings (set-up, after migrations and
+    demo loads); returns the hardening gaps the server left (logged by the caller)."""
     with db.connection() as conn:
         grant_warehouse_access(conn)
+        roles = ensure_roles(conn)
+        for role in roles.values():  # the app may signal (cancel, terminate) its query sessions
+            if not _can_act_as(conn, role.role_name):
+                conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role.role_name)))
+        pin_settings(conn, roles)
+        return hardening_gaps(conn)
 
 
 def conninfo_for(kind: str) -> str:

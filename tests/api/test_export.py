@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 
 import httpx
 import openpyxl
@@ -77,9 +78,13 @@ def test_someone_elses_query_cannot_be_exported(api_url, key_for):
 
 def test_writes_are_not_re_run_by_an_export(api_url, key_for):
     user, key = key_for("engineer")
-    result = query_execution.execute(user, "CREATE TEMP TABLE t_export AS SELECT 1 AS a")
-    response = _get(api_url, key, result.history_id, "csv")
-    assert response.status_code == 400 and "Only a single query" in response.json()["error"]
+    table = f"gold.t_export_{uuid.uuid4().hex[:8]}"  # temporary tables are not available to user SQL
+    result = query_execution.execute(user, f"CREATE TABLE {table} AS SELECT 1 AS a")
+    try:
+        response = _get(api_url, key, result.history_id, "csv")
+        assert response.status_code == 400 and "Only a single query" in response.json()["error"]
+    finally:
+        query_execution.execute(user, f"DROP TABLE {table}")
 
 
 def test_unknown_format(api_url, key_for):

@@ -1,10 +1,12 @@
-"""The guard's refusals (the privilege tests in test_query_security.py show the database agrees)."""
+"""The SQL policy's refusals, decided on PostgreSQL's own parse tree (the privilege tests in
+test_query_security.py show the database agrees)."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.sql.guard import refusal
+from services.core.errors import PermissionDenied, QueryFailed
+from services.sql.policy import classify
 
 
 @pytest.mark.parametrize("statement", [
@@ -19,7 +21,9 @@ from services.sql.guard import refusal
     "/* hide */ SET /* it */ ROLE postgres",
 ])
 def test_refused(statement):
-    assert refusal(statement)
+    with pytest.raises((PermissionDenied, QueryFailed)) as refused:
+        classify(statement, may_write=True)
+    assert str(refused.value)
 
 
 @pytest.mark.parametrize("statement", [
@@ -29,4 +33,4 @@ def test_refused(statement):
     "CREATE TABLE gold.tmp_report AS SELECT 1 AS x", "WITH role AS (SELECT 1) SELECT * FROM role",
 ])
 def test_allowed(statement):
-    assert refusal(statement) is None
+    assert classify(statement, may_write=True).kind
