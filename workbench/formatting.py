@@ -39,6 +39,17 @@ def score(value: float | None) -> str:
     return "—" if value is None else f"{float(value):.0f}%"
 
 
+GRID_CELL_CHARS = 2_000  # longer cells are cut in the results grid (exports keep them whole)
+
+
+def grid_cell(value: Any) -> str:
+    """A value as the results grid shows it: like `cell`, long text cut with a note of what was left out."""
+    text = cell(value)
+    if len(text) <= GRID_CELL_CHARS:
+        return text
+    return f"{text[:GRID_CELL_CHARS]}… ({len(text) - GRID_CELL_CHARS:,} more characters; export for the whole value)"
+
+
 def cell(value: Any) -> str:
     """One result value as the browser shows it (NULL kept apart from the empty string)."""
     if value is None:

@@ -63,3 +63,11 @@ def page_label(route: str) -> str:
         if item.route == route:
             return f"{item.section} › {item.label}" if item.section else item.label
     return route
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may be redirected to after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and not target.startswith("/login") \
+            and "\\" not in target:
+        return target
+    return "/"

@@ -10,7 +10,7 @@ from psycopg import sql
 from services.catalog import tables as catalog
 from services.core import db
 from services.core.errors import NotFound
-from services.core.identifiers import quoted
+from services.core.identifiers import printable, quoted
 from services.identity.rbac import Permission, authorize
 
 
@@ -67,5 +67,5 @@ def export_ddl(actor: Any, qualified: str, *, into_schema: str | None = None) ->
             if column.db_comment:
                 statements.append(f"COMMENT ON COLUMN {target}.{sql.Identifier(column.name).as_string()}"
                                   f" IS {_literal(column.db_comment)};")
-    header = f"-- DDL of {schema}.{table} exported by Workbench\n"
+    header = f"-- DDL of {printable(_name(schema, table))} exported by Workbench\n"
     return header + "\n\n".join(statements) + "\n"

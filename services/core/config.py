@@ -38,6 +38,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_STATEMENT_TIMEOUT_S", "30"),
     Variable("WORKBENCH_QUERY_ROW_CAP", "100000"),
     Variable("WORKBENCH_EXPORT_ROW_CAP", "1000000"),
+    Variable("WORKBENCH_RESULT_MAX_MB", "50"),
+    Variable("WORKBENCH_EXPORT_MAX_MB", "1024"),
+    Variable("WORKBENCH_AUTH_FAILURES_PER_MINUTE", "20"),
     Variable("WORKBENCH_CATALOG_SYNC_MINUTES", "60"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
     Variable("WORKBENCH_NEO4J_URI", "unset: lineage graph questions in Postgres"),
@@ -75,6 +78,9 @@ class Settings:
     statement_timeout_s: float
     query_row_cap: int
     export_row_cap: int
+    result_max_mb: float
+    export_max_mb: float
+    auth_failures_per_minute: int
     catalog_sync_minutes: float
     qdrant_url: str | None
     neo4j_uri: str | None
@@ -154,6 +160,9 @@ def _parse(env: dict[str, str]) -> Settings:
         statement_timeout_s=read.number("WORKBENCH_STATEMENT_TIMEOUT_S", 30, minimum=0.001),
         query_row_cap=read.whole("WORKBENCH_QUERY_ROW_CAP", 100_000, minimum=1),
         export_row_cap=read.whole("WORKBENCH_EXPORT_ROW_CAP", 1_000_000, minimum=1),
+        result_max_mb=read.number("WORKBENCH_RESULT_MAX_MB", 50, minimum=0.001),
+        export_max_mb=read.number("WORKBENCH_EXPORT_MAX_MB", 1024, minimum=0.001),
+        auth_failures_per_minute=read.whole("WORKBENCH_AUTH_FAILURES_PER_MINUTE", 20, minimum=1),
         catalog_sync_minutes=read.number("WORKBENCH_CATALOG_SYNC_MINUTES", 60),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),
         neo4j_uri=read.text("WORKBENCH_NEO4J_URI"),

@@ -18,6 +18,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def printable(text: str) -> str:
+    """`text` safe inside a one-line SQL comment or a header: control characters (newlines too) escaped."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def plain_name(name: str) -> str:
     """A column or table name as it can be written in SQL: bare when it needs no quotes."""
     simple = name.isidentifier() and name == name.lower() and name.isascii()

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.core import db
 from services.core.errors import InvalidInput, NotAuthenticated, NotFound
-from services.identity import audit
+from services.identity import audit, throttle
 from services.identity.auth import hash_token
 from services.identity.rbac import Permission, authorize
 from services.identity.users import _COLUMNS, User, find_by_email, normalize_email
@@ -81,17 +81,26 @@ def revoke_key(actor: Any, key_prefix: str) -> ApiKey:
     return ApiKey(*row)
 
 
-def authenticate(key: str | None) -> tuple[User, str]:
-    """The active user behind a live key, and the key's id; NotAuthenticated otherwise."""
-    if not key or not key.startswith(KEY_PREFIX):
-        raise NotAuthenticated("Send a valid API key as 'Authorization: Bearer <key>'.")
-    with db.connection() as conn:
-        row = conn.execute(
-            f"SELECT {', '.join('u.' + c for c in _COLUMNS.split(', '))}, k.id::text FROM ip_workbench.api_keys k"
-            " JOIN ip_workbench.users u ON u.id = k.user_id"
-            " WHERE k.key_hash = %s AND k.revoked_at IS NULL AND u.is_active", (hash_token(key),)).fetchone()
-        if row is None:
+def authenticate(key: str | None, *, client_address: str | None = None) -> tuple[User, str]:
+    """The active user behind a live key, and the key's id; NotAuthenticated otherwise. An address that sent
+    too many bad keys in the last minute gets RateLimited first (failures are counted and audited)."""
+    throttle.check("api_key", client_address)
+    row = None
+    if key and key.startswith(KEY_PREFIX):
+        with db.connection() as conn:
+            row = conn.execute(
+                f"SELECT {', '.join('u.' + c for c in _COLUMNS.split(', '))}, k.id::text"
+                " FROM ip_workbench.api_keys k JOIN ip_workbench.users u ON u.id = k.user_id"
+                " WHERE k.key_hash = %s AND k.revoked_at IS NULL AND u.is_active", (hash_token(key),)).fetchone()
+            if row is not None:
+                conn.execute("UPDATE ip_workbench.api_keys SET last_used_at = now() WHERE id = %s"
+                             " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", (row[-1],))
+    if row is None:
+        throttle.record_failure("api_key", client_address)
+        if key:
+            audit.record(action="api_key_rejected", target=key[:12] + ("…" if len(key) > 12 else ""),
+                         client_address=client_address)
+        if key and key.startswith(KEY_PREFIX):
             raise NotAuthenticated("This API key is unknown, revoked, or its user is disabled.")
-        conn.execute("UPDATE ip_workbench.api_keys SET last_used_at = now() WHERE id = %s"
-                     " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", (row[-1],))
+        raise NotAuthenticated("Send a valid API key as 'Authorization: Bearer <key>'.")
     return User(*row[:-1]), row[-1]

@@ -10,7 +10,7 @@ from typing import Any
 from services.core import db
 from services.core.config import settings
 from services.core.errors import AccountLocked, NotAuthenticated, PermissionDenied
-from services.identity import audit
+from services.identity import audit, throttle
 from services.identity.passwords import verify_password
 from services.identity.users import _COLUMNS, User, normalize_email
 
@@ -71,11 +71,15 @@ def _is_locked(email: str) -> bool:
     return bool(row and row[0])
 
 
-def login(email: str, password: str, *, client_address: str | None = None) -> SignedIn:
-    """Check the password and open a session; raise NotAuthenticated, AccountLocked or PermissionDenied."""
+def verify_credentials(email: str, password: str, *, client_address: str | None = None) -> User:
+    """The account behind email and password; NotAuthenticated, AccountLocked, PermissionDenied or
+    RateLimited (too many failures from this address) otherwise. Every failure is counted and audited.
+
+    A service account gets the same answer whatever the password, so sign-in cannot test its password."""
     email = normalize_email(email)
     if not email or not password:
         raise NotAuthenticated("Enter your email and password.")
+    throttle.check("password", client_address)
     if _is_locked(email):
         audit.record(action="login_locked", actor_email=email, target=email, client_address=client_address)
         raise AccountLocked(lockout_message())
@@ -83,7 +87,14 @@ def login(email: str, password: str, *, client_address: str | None = None) -> Si
         row = conn.execute(f"SELECT {_COLUMNS}, password_hash FROM ip_workbench.users WHERE lower(email) = %s",
                            (email,)).fetchone()
     user = User(*row[:-1]) if row else None
-    if not verify_password(row[-1] if row else None, password):
+    password_ok = verify_password(row[-1] if row else None, password)  # always run: the same time either way
+    if user is not None and user.role == "service":
+        audit.record(action="login_failed", actor=user, target=email, client_address=client_address,
+                     details={"reason": "service_account"})
+        throttle.record_failure("password", client_address)
+        raise PermissionDenied(SERVICE_LOGIN)
+    if not password_ok:
+        throttle.record_failure("password", client_address)
         if _record_failure(email, client_address, "bad_password" if user else "unknown_email"):
             raise AccountLocked(lockout_message())
         raise NotAuthenticated(INVALID_LOGIN)
@@ -91,10 +102,47 @@ def login(email: str, password: str, *, client_address: str | None = None) -> Si
         audit.record(action="login_failed", actor=user, target=email, client_address=client_address,
                      details={"reason": "disabled"})
         raise NotAuthenticated(DISABLED_LOGIN)
-    if user.role == "service":
-        audit.record(action="login_failed", actor=user, target=email, client_address=client_address,
-                     details={"reason": "service_account"})
-        raise PermissionDenied(SERVICE_LOGIN)
+    return user
+
+
+def login(email: str, password: str, *, client_address: str | None = None) -> SignedIn:
+    """Check the password and open a session (see verify_credentials for the errors)."""
+    user = verify_credentials(email, password, client_address=client_address)
+    return open_session(user, client_address=client_address)
+
+
+def begin_sign_in(email: str, password: str, *, client_address: str | None = None) -> str:
+    """Check the password and return a one-time code (valid a minute) that GET /api/session/start exchanges
+    for the session cookie, which page scripts then cannot read (HttpOnly)."""
+    user = verify_credentials(email, password, client_address=client_address)
+    code = secrets.token_urlsafe(32)
+    with db.connection() as conn:
+        conn.execute("DELETE FROM ip_workbench.sign_in_handoffs WHERE expires_at < now()")
+        conn.execute("INSERT INTO ip_workbench.sign_in_handoffs (code_hash, user_id, client_address, expires_at)"
+                     " VALUES (%s, %s, %s, now() + interval '1 minute')", (hash_token(code), user.id, client_address))
+    return code
+
+
+def complete_sign_in(code: str | None, *, client_address: str | None = None) -> SignedIn:
+    """Exchange a one-time code from begin_sign_in for a session (once); NotAuthenticated when it is unknown,
+    used or expired."""
+    with db.connection() as conn:
+        row = conn.execute("DELETE FROM ip_workbench.sign_in_handoffs WHERE code_hash = %s AND expires_at > now()"
+                           " RETURNING user_id::text", (hash_token(code or ""),)).fetchone()
+    user = None
+    if row:
+        with db.connection() as conn:
+            found = conn.execute(f"SELECT {_COLUMNS} FROM ip_workbench.users WHERE id = %s AND is_active"
+                                 " AND role <> 'service'", (row[0],)).fetchone()
+            user = User(*found) if found else None
+    if user is None:
+        raise NotAuthenticated("That sign-in link has expired or was already used; sign in again.")
+    return open_session(user, client_address=client_address)
+
+
+def open_session(user: User, *, client_address: str | None = None) -> SignedIn:
+    """A new server-side session for a verified user."""
+    email = user.email
     token = secrets.token_urlsafe(32)
     with db.connection() as conn:
         conn.execute(

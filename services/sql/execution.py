@@ -53,6 +53,7 @@ class QueryResult:
     status_message: str
     rows_fetched: int = 0
     history_id: str = ""
+    truncated_reason: str = ""  # set when the result was cut at the byte cap
 
 
 class _Portal:
@@ -98,6 +99,7 @@ class _OpenResult:
     cursor: _Portal | psycopg.Cursor
     fetched: int
     history_id: str
+    fetched_bytes: int = 0
     last_used: float = field(default_factory=time.monotonic)
 
 
@@ -359,7 +361,8 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
                 raise _translate(exc, actor, statement, index, _stop_reason(run_id), timeout,
                                  prefix_length) from exc
         try:
-            rows = cursor.fetchmany(page_size) if isinstance(cursor, _Portal) or cursor.description else []
+            rows, used, cut, exhausted = _fetch_capped(cursor, page_size, _byte_budget()) \
+                if isinstance(cursor, _Portal) or cursor.description else ([], 0, False, True)
         except psycopg.Error as exc:
             raise _translate(exc, actor, statements[-1], len(statements) - 1, _stop_reason(run_id),
                              timeout) from exc
@@ -367,19 +370,19 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
         if writes:
             conn.commit()
         elapsed_ms = int((time.perf_counter() - started) * 1000)
-        has_more = bool(cursor.description) and len(rows) == page_size and len(rows) < settings().query_row_cap
+        has_more = bool(cursor.description) and not cut and not exhausted and len(rows) < settings().query_row_cap
         history_id = _history_record(actor, sql_text, source, "completed", ms=elapsed_ms,
                                      rows=len(rows) if cursor.description else cursor.rowcount)
         if has_more:
             keep_open = True
             with _lock:
                 _open[run_id] = _OpenResult(getattr(actor, "id", None), kind == "writer", pool, conn, cursor,
-                                            len(rows), history_id)
+                                            len(rows), history_id, fetched_bytes=used)
         succeeded = True
         return QueryResult(run_id=run_id, columns=columns, rows=rows, has_more=has_more,
                            execution_time_ms=elapsed_ms, statements=len(statements),
                            status_message=status or (cursor.statusmessage or ""), rows_fetched=len(rows),
-                           history_id=history_id)
+                           history_id=history_id, truncated_reason=_cut_reason() if cut else "")
     except QueryFailed as failure:
         elapsed_ms = int((time.perf_counter() - started) * 1000)
         cancelled = isinstance(failure, QueryCancelled)
@@ -441,18 +444,73 @@ def fetch_more(actor: Any, run_id: str, page_size: int = 1000) -> QueryResult:
     cap = settings().query_row_cap
     wanted = max(0, min(page_size, cap - result.fetched))
     try:
-        rows = result.cursor.fetchmany(wanted) if wanted else []
+        rows, used, cut, exhausted = _fetch_capped(result.cursor, wanted, _byte_budget() - result.fetched_bytes) \
+            if wanted else ([], 0, False, True)
     except psycopg.Error as exc:
         close_result(actor, run_id)
         raise QueryFailed(exc.diag.message_primary or str(exc).strip(), sqlstate=exc.sqlstate) from exc
     result.fetched += len(rows)
+    result.fetched_bytes += used
     result.last_used = time.monotonic()
-    has_more = len(rows) == wanted and wanted > 0 and result.fetched < cap
+    has_more = not cut and not exhausted and result.fetched < cap
     _history_finish(result.history_id, "completed", rows=result.fetched)
     if not has_more:
         close_result(actor, run_id)
     return QueryResult(run_id=run_id, columns=[], rows=rows, has_more=has_more, execution_time_ms=0,
-                       statements=0, status_message="", rows_fetched=result.fetched)
+                       statements=0, status_message="", rows_fetched=result.fetched,
+                       truncated_reason=_cut_reason() if cut else "")
+
+
+def _byte_budget() -> int:
+    return int(settings().result_max_mb * 1024 * 1024)
+
+
+def _export_byte_budget() -> int:
+    return int(settings().export_max_mb * 1024 * 1024)
+
+
+def _export_cut_reason() -> str:
+    return f"(export truncated at {settings().export_max_mb:g} MB: WORKBENCH_EXPORT_MAX_MB)"
+
+
+def _cut_reason() -> str:
+    return (f"Result truncated at {settings().result_max_mb:g} MB (WORKBENCH_RESULT_MAX_MB); narrow the query or"
+            " export it.")
+
+
+def _row_bytes(row: tuple[Any, ...]) -> int:
+    """Roughly how many bytes a row takes on the way out (text and binary by length, the rest a little)."""
+    size = 8 * len(row)
+    for value in row:
+        if isinstance(value, str | bytes | bytearray | memoryview):
+            size += len(value)
+        elif value is not None and not isinstance(value, int | float):
+            size += len(str(value))
+    return size
+
+
+def _fetch_capped(cursor: _Portal | psycopg.Cursor, wanted: int, budget: int
+                  ) -> tuple[list[tuple[Any, ...]], int, bool, bool]:
+    """Up to `wanted` rows within `budget` bytes: (rows, bytes, cut at the budget, no rows left).
+
+    Starts with one row and sizes the next fetches from what the rows weigh, so a handful of huge cells
+    never arrive all at once."""
+    rows: list[tuple[Any, ...]] = []
+    used, batch = 0, 1
+    while len(rows) < wanted:
+        asked = min(batch, wanted - len(rows))
+        got = cursor.fetchmany(asked)
+        for row in got:
+            size = _row_bytes(row)
+            if used + size > budget:
+                return rows, used, True, False
+            used += size
+            rows.append(row)
+        if len(got) < asked:
+            return rows, used, False, True
+        average = max(1, used // max(1, len(rows)))
+        batch = max(1, min(wanted - len(rows), (budget - used) // (2 * average)))
+    return rows, used, False, False
 
 
 def close_result(actor: Any, run_id: str | None) -> None:
@@ -542,6 +600,7 @@ def execute_all(actor: Any, sql_text: str, **options: Any) -> QueryResult:
         page = fetch_more(actor, result.run_id)
         result.rows.extend(page.rows)
         more = page.has_more
+        result.truncated_reason = result.truncated_reason or page.truncated_reason
     result.has_more = False
     result.rows_fetched = len(result.rows)
     return result
@@ -567,23 +626,36 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
     except BaseException as exc:
         raise _export_failed(exc, actor, statement, len(prefix), history_id, pool, conn, cursor) from exc
 
+    limit = _export_byte_budget()
+
     def generate():
         # COPY hands over one row per message; send ~1 MB at a time so the web server is not hopping
-        # threads once per row.
-        status, buffer = "failed", bytearray(first)
+        # threads once per row. Past the byte cap: the last whole line, a line saying so, and COPY is stopped.
+        status, buffer, sent, note = "failed", bytearray(first), 0, None
         try:
             for chunk in chunks:
                 buffer += chunk
+                if sent + len(buffer) > limit:
+                    keep = buffer[: max(0, limit - sent)]
+                    yield bytes(keep[: keep.rfind(b"\n") + 1])
+                    note = _export_cut_reason()
+                    yield f'"{note}"\n'.encode()
+                    conn.cancel_safe(timeout=5)
+                    buffer.clear()
+                    break
                 if len(buffer) >= 1 << 20:
                     yield bytes(buffer)
+                    sent += len(buffer)
                     buffer.clear()
-            copy_cm.__exit__(None, None, None)
+            with contextlib.suppress(psycopg.Error) if note else contextlib.nullcontext():
+                copy_cm.__exit__(None, None, None)
             if buffer:
                 yield bytes(buffer)
             status = "completed"
         finally:
-            rows = cursor.rowcount if status == "completed" else None
-            _history_finish(history_id, status, rows=rows, ms=int((time.perf_counter() - started) * 1000))
+            rows = cursor.rowcount if status == "completed" and not note else None
+            _history_finish(history_id, status, rows=rows, ms=int((time.perf_counter() - started) * 1000),
+                            error=note)
             _release(pool, conn, cursor)
 
     return generate()
@@ -604,21 +676,34 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
     except BaseException as exc:
         raise _export_failed(exc, actor, statement, len(portal.prefix), history_id, pool, conn, portal) from exc
 
+    limit = _export_byte_budget()
+
     def batches():
-        sent = 0
+        sent, weight, note = 0, 0, None
         status = "failed"
         try:
             rows = first
             while rows:
                 rows = rows[: cap - sent]
-                sent += len(rows)
-                yield rows
+                kept = []
+                for row in rows:
+                    weight += _row_bytes(row)
+                    if weight > limit:
+                        note = _export_cut_reason()
+                        break
+                    kept.append(row)
+                sent += len(kept)
+                if note:  # the rows that fit, then a row saying where the export was cut
+                    yield [*kept, (note, *([None] * (len(columns) - 1)))]
+                    break
+                yield kept
                 if sent >= cap or len(rows) < batch_size:
                     break
                 rows = portal.fetchmany(min(batch_size, cap - sent))
             status = "completed"
         finally:
-            _history_finish(history_id, status, rows=sent, ms=int((time.perf_counter() - started) * 1000))
+            _history_finish(history_id, status, rows=sent, ms=int((time.perf_counter() - started) * 1000),
+                            error=note)
             _release(pool, conn, portal)
 
     return StreamedResult(columns=columns, batches=batches())

@@ -15,7 +15,7 @@ PRD_TABLES = {"agents", "agent_runs", "pipelines", "job_runs", "tables", "table_
 AUTH_AND_HOME = {"users", "sessions", "api_keys", "audit_log", "activity_log", "alerts", "query_roles",
                  "catalog_embeddings", "catalog_favorites",
                  "catalog_sync_runs", "scheduler_jobs", "catalog_search_state", "column_lineage",
-                 "genie_turns", "lineage_scripts"}
+                 "genie_turns", "lineage_scripts", "auth_failures", "sign_in_handoffs"}
 
 
 @pytest.fixture
@@ -71,4 +71,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0010_query_role_hardening"
+    assert migrations.current_revision() == "0011_sign_in_hardening"

@@ -1,36 +1,60 @@
-"""The FastAPI app: error mapping and the routers of each domain."""
+"""The FastAPI app: input limits, error mapping, the routers of each domain, and honest 404/405 answers
+for anything else under /api (instead of the web app's HTML page)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from services.core.errors import QueryFailed, RateLimited, WorkbenchError
-from workbench.api.routes import catalog, genie, lineage, meta, sql
+from services.core.errors import WorkbenchError
+from workbench.api import errors
+from workbench.api.limits import InputLimits
+from workbench.api.routes import catalog, genie, lineage, meta, session, sql
 
-api = FastAPI(title="Workbench API", version="0.2.0", openapi_url="/api/openapi.json", docs_url="/api/docs",
+api = FastAPI(title="Workbench API", version="0.3.0", openapi_url="/api/openapi.json", docs_url="/api/docs",
               redoc_url=None)
-for routes in (sql, catalog, lineage, genie, meta):
+api.add_middleware(InputLimits)
+api.add_exception_handler(WorkbenchError, errors.workbench_error)
+api.add_exception_handler(RequestValidationError, errors.invalid_request)
+api.add_exception_handler(StarletteHTTPException, errors.http_error)
+for routes in (sql, catalog, lineage, genie, session, meta):
     api.include_router(routes.router)
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-@api.exception_handler(WorkbenchError)
-async def _workbench_error(_request: Request, exc: WorkbenchError) -> JSONResponse:
-    body: dict[str, Any] = {"error": str(exc)}
-    headers = {}
-    if isinstance(exc, QueryFailed):
-        body.update(sqlstate=exc.sqlstate, position=exc.position)
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after_s)
-    if exc.status_code == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+def _leaf_routes(routes: list) -> list:
+    """Every route with methods, also inside included routers."""
+    found = []
+    for route in routes:
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            found += _leaf_routes(inner)
+        elif getattr(route, "methods", None) and route.path != "/api/{rest:path}":
+            found.append(route)
+    return found
 
 
-@api.exception_handler(RequestValidationError)
-async def _invalid_body(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
-    return JSONResponse({"error": f"Invalid request: {problems}"}, status_code=400)
+def _allowed_methods(request: Request) -> set[str]:
+    """The methods the API's routes take at this path."""
+    allowed: set[str] = set()
+    for route in _leaf_routes(api.router.routes):
+        match, _child = route.matches({**request.scope, "method": next(iter(route.methods))})
+        if match == Match.FULL:
+            allowed |= set(route.methods)
+    return allowed
+
+
+@api.api_route("/api/{rest:path}", methods=_METHODS, include_in_schema=False)
+async def not_an_api_route(request: Request, rest: str) -> Response:
+    """405 with Allow when the path exists with other methods (OPTIONS lists them); 404 otherwise."""
+    allowed = _allowed_methods(request)
+    if not allowed:
+        return JSONResponse({"error": f"No API route at /api/{rest}."}, status_code=404)
+    allow = ", ".join(sorted(allowed | {"OPTIONS"}))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow})
+    return JSONResponse({"error": f"/api/{rest} does not take {request.method}; it takes {allow}."},
+                        status_code=405, headers={"Allow": allow})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from urllib.parse import quote
 
 from fastapi import Request
 
@@ -15,6 +17,13 @@ REQUESTS_PER_MINUTE = 1000
 limiter = SlidingWindowLimiter(REQUESTS_PER_MINUTE)
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """A Content-Disposition header for a download: a plain ASCII name (anything else becomes "_", so a
+    newline in a table's name cannot end the header) and the exact name percent-encoded (RFC 6266)."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:150] or "download"
+    return {"Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"}
+
+
 def client_address(request: Request) -> str | None:
     """The caller's address, for the audit log."""
     return request.client.host if request.client else None
@@ -24,7 +33,7 @@ async def principal(request: Request) -> User:
     """The user behind the request's API key, after the rate limit."""
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
-    user, key_id = await asyncio.to_thread(api_keys.authenticate, key)
+    user, key_id = await asyncio.to_thread(api_keys.authenticate, key, client_address=client_address(request))
     limiter.hit(key_id)
     return user
 

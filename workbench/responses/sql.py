@@ -16,11 +16,13 @@ class ExecuteSqlResponse(BaseModel):
     column_types: list[str]
     execution_time_ms: int
     row_count: int
-    truncated: bool = Field(description="True when the result stopped at the row cap.")
+    truncated: bool = Field(description="True when the result stopped at the row cap or the byte cap.")
+    truncated_reason: str | None = Field(None, description="Where and why the result was cut, when it was.")
 
     @classmethod
     def of(cls, result: QueryResult, row_cap: int) -> ExecuteSqlResponse:
         rows = result.rows
         return cls(rows=json_rows(rows), columns=[c.name for c in result.columns],
                    column_types=[c.type_name for c in result.columns], execution_time_ms=result.execution_time_ms,
-                   row_count=len(rows), truncated=len(rows) >= row_cap)
+                   row_count=len(rows), truncated=len(rows) >= row_cap or bool(result.truncated_reason),
+                   truncated_reason=result.truncated_reason or None)

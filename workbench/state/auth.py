@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlencode
 
 import reflex as rx
 
-from services.core.config import settings
 from services.core.errors import PermissionDenied, WorkbenchError
 from services.identity import auth, rbac
 from services.identity.users import User
 from workbench import navigation
+from workbench.navigation import safe_next
+
+SESSION_COOKIE = "wb_session"
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths may be redirected to after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not target.startswith("/login"):
-        return target
-    return "/"
+def _go(url: str) -> rx.event.EventSpec:
+    """A full page load of `url` (the websocket then reconnects with the cookies the server just set)."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
 class AuthState(rx.State):
     """Shared by every page; imports nothing from the pages."""
 
-    session_token: str = rx.Cookie("", name="wb_session", same_site="strict",
-                                   max_age=int(settings().session_hours * 3600))
     user_email: str = ""
     user_name: str = ""
     user_role: str = ""
@@ -49,6 +51,15 @@ class AuthState(rx.State):
         parts = (self.user_name or self.user_email).replace("@", " ").split()
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
+    def _session_token(self) -> str:
+        """The session token from the HttpOnly cookie the browser sent with the websocket handshake (page
+        scripts cannot read it, and it never travels in the state)."""
+        jar = SimpleCookie()
+        with contextlib.suppress(CookieError):
+            jar.load(self.router.headers.cookie or "")
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
     def _client_address(self) -> str:
         return self.router.session.client_ip or ""
 
@@ -59,7 +70,7 @@ class AuthState(rx.State):
 
     async def current_user(self) -> User | None:
         """Resolve the session cookie on the server, every time (revoked sessions stop at once)."""
-        user = await asyncio.to_thread(auth.resolve_session, self.session_token)
+        user = await asyncio.to_thread(auth.resolve_session, self._session_token())
         self._set_user(user)
         return user
 
@@ -92,29 +103,28 @@ class AuthState(rx.State):
         """Already signed in: go Home (or where the user was headed)."""
         self.login_error = ""
         if await self.current_user() is not None:
-            return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
 
     async def handle_login(self, form_data: dict):
         """Sign in from the login form."""
         self.login_error = ""
         try:
-            signed = await asyncio.to_thread(
-                auth.login, str(form_data.get("email", "")), str(form_data.get("password", "")),
+            code = await asyncio.to_thread(
+                auth.begin_sign_in, str(form_data.get("email", "")), str(form_data.get("password", "")),
                 client_address=self._client_address())
         except WorkbenchError as exc:
             self.login_error = str(exc)
             return
-        self.session_token = signed.token
-        self._set_user(signed.user)
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        # The server sets the HttpOnly cookie on a real HTTP response, then sends the browser on.
+        target = safe_next(self.router.url.query_parameters.get("next"))
+        return _go(f"/api/session/start?{urlencode({'code': code, 'next': target})}")
 
     async def logout(self):
         """End the server session and forget the cookie."""
-        await asyncio.to_thread(auth.logout, self.session_token, client_address=self._client_address())
-        self.session_token = ""
+        await asyncio.to_thread(auth.logout, self._session_token(), client_address=self._client_address())
         self._set_user(None)
         self.page_ready = False
-        return [rx.remove_cookie("wb_session"), rx.redirect("/login")]
+        return _go("/api/session/end")  # clears the cookie, then the login page
 
 
 async def acting_user(state: rx.State) -> tuple[User | None, str]:

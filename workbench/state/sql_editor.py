@@ -15,7 +15,7 @@ from services.sql import execution as query_execution
 from services.sql import formatting as sql_format
 from services.sql import history as query_history
 from services.sql import snippets
-from workbench.formatting import NULL, cell
+from workbench.formatting import NULL, grid_cell
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
 
@@ -155,7 +155,9 @@ class SqlEditorState(ServiceCalls, rx.State):
             self.column_types = [c.type_name for c in result.columns]
             self.numeric = [c.type_name in _NUMERIC for c in result.columns]
             self.rows, self.page, self.sort_col = [], 0, -1
-        self.rows = self.rows + [[cell(v) for v in row] for row in result.rows]
+        self.rows = self.rows + [[grid_cell(v) for v in row] for row in result.rows]
+        if result.truncated_reason:
+            self.notice = result.truncated_reason
         self.has_more = result.has_more
 
     @rx.event(background=True)

@@ -12,14 +12,17 @@ from services.core.config import settings
 from services.identity.users import User
 from services.sql import execution as query_execution
 from services.sql import export as query_export
-from workbench.api.deps import client_address, key_or_session, principal
+from services.sql.execution import MAX_SQL_CHARS
+from workbench.api.deps import attachment, client_address, key_or_session, principal
+from workbench.api.errors import COMMON, error_responses
 from workbench.responses.sql import ExecuteSqlResponse
 
 router = APIRouter(tags=["sql"])
 
 
 class ExecuteSqlRequest(BaseModel):
-    sql: str = Field(..., description="One or more SQL statements; the last one's rows are returned.")
+    sql: str = Field(..., min_length=1, max_length=MAX_SQL_CHARS, pattern=r"\S",
+                     description="One or more SQL statements (not only spaces); the last one's rows are returned.")
 
 
 def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlResponse:
@@ -27,7 +30,8 @@ def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlRespons
     return ExecuteSqlResponse.of(result, settings().query_row_cap)
 
 
-@router.post("/api/rpc/execute_sql", response_model=ExecuteSqlResponse)
+@router.post("/api/rpc/execute_sql", response_model=ExecuteSqlResponse,
+             responses=error_responses(*COMMON, 409))
 async def execute_sql(body: ExecuteSqlRequest, request: Request,
                       user: User = Depends(principal)):  # noqa: B008 - FastAPI's dependency idiom
     """Run SQL with the key's user's role (PRD section 5)."""
@@ -35,11 +39,12 @@ async def execute_sql(body: ExecuteSqlRequest, request: Request,
 
 
 @router.get("/api/export/{history_id}.{fmt}",
-            responses={200: {"content": {media: {} for media in query_export.FORMATS.values()}}})
+            responses={200: {"content": {media: {} for media in query_export.FORMATS.values()}},
+                       **error_responses(*COMMON)})
 async def export_query(history_id: str, fmt: str, request: Request,
                        user: User = Depends(key_or_session)):  # noqa: B008
     """Stream the whole result of a query from your history as csv, xlsx or json (up to the export cap)."""
     export = await asyncio.to_thread(query_export.export_history_entry, user, history_id, fmt,
                                      client_address=client_address(request))
     return StreamingResponse(export.chunks, media_type=export.media_type,
-                             headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+                             headers=attachment(export.filename))

@@ -1,0 +1,57 @@
+"""Error responses as the OpenAPI document declares them and as the API sends them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.core.errors import QueryFailed, RateLimited, WorkbenchError
+from workbench.responses.common import ErrorBody
+
+_MEANINGS = {
+    400: "Bad input: malformed SQL (with sqlstate and position), parameters or body",
+    401: "No valid API key (or session cookie, where a download accepts one)",
+    403: "The role does not allow this, or the SQL policy refused a statement",
+    404: "No such resource",
+    405: "This path does not take that method (see the Allow header)",
+    409: "The query was cancelled",
+    413: "The request body is too large",
+    429: "Too many requests, or too many failed authentications from this address (see Retry-After)",
+    502: "The model behind Genie did not answer",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each code with the error body's schema."""
+    return {code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in codes}
+
+
+COMMON = (400, 401, 403, 404, 413, 429)
+
+
+async def workbench_error(_request: Request, exc: WorkbenchError) -> JSONResponse:
+    """A service's error as its status code and the error body."""
+    body: dict[str, Any] = {"error": str(exc)}
+    headers = {}
+    if isinstance(exc, QueryFailed):
+        body.update(sqlstate=exc.sqlstate, position=exc.position)
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """FastAPI's own HTTP errors (an unreadable body, …) with the same error body as ours."""
+    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's validation errors as a 400 with one readable line."""
+    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+    return JSONResponse({"error": f"Invalid request: {problems}"}, status_code=400)
