@@ -1,6 +1,6 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
-    python -m bench.run [--only demo,home,sql,catalog,lineage_extraction,lineage_impact,
+    python -m bench.run [--only demo,home,sql,sql_overhead,catalog,lineage_extraction,lineage_impact,
                          llm_gateway,genie,make_run]
                         [--scales 1,10] [--warm-caches]
 """
@@ -14,7 +14,8 @@ import tempfile
 os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfile.mkdtemp(prefix="wbbench-")
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
-ALL = ("demo", "home", "sql", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway", "genie", "make_run")
+ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway",
+       "genie", "make_run")
 
 
 def main() -> None:
@@ -51,6 +52,13 @@ def main() -> None:
             if demo.warehouse_is_empty():
                 demo.load(1)
             query_service.run()
+        if "sql_overhead" in chosen and "sql" not in chosen:
+            from bench import query_service
+            from services.demo import load as demo
+
+            if demo.warehouse_is_empty():
+                demo.load(1)
+            query_service.overhead()
         if "catalog" in chosen:
             from bench import catalog
             from services.demo import load as demo

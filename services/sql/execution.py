@@ -129,13 +129,7 @@ def _pool(kind: str) -> ConnectionPool:
         _check_session(conn, expected)
 
     def reset(conn: psycopg.Connection) -> None:
-        """Before anyone else gets it: forget everything the last user's session did, then check."""
-        conn.autocommit = True
-        try:
-            conn.execute("DISCARD ALL")
-        finally:
-            conn.autocommit = False
-        _check_session(conn, expected)
+        reset_session(conn, expected)
 
     # No server-side prepared statements: DISCARD ALL drops them between users.
     created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure, reset=reset,
@@ -155,6 +149,18 @@ def _expected_session(kind: str) -> tuple[str, str, str]:
         query_roles.pin_settings(conn, query_roles.ensure_roles(conn))
     return (str(int(settings().statement_timeout_s * 1000)), pinned["search_path"],
             pinned.get("default_transaction_read_only", "off"))
+
+
+def reset_session(conn: psycopg.Connection, expected: tuple[str, str, str]) -> None:
+    """Before anyone else gets a pooled connection: forget everything the last user's session did (settings,
+    temporary objects, prepared statements, advisory locks, LISTENs), then check it is back at its pinned
+    settings; raises so the pool discards it otherwise."""
+    conn.autocommit = True
+    try:
+        conn.execute("DISCARD ALL")
+    finally:
+        conn.autocommit = False
+    _check_session(conn, expected)
 
 
 def _check_session(conn: psycopg.Connection, expected: tuple[str, str, str]) -> None:
@@ -179,11 +185,23 @@ def close_pools() -> None:
         pool.close()
 
 
+def _busy(conn: psycopg.Connection) -> bool:
+    """True while something (a COPY left open) holds the connection: a rollback would wait forever."""
+    if not conn.lock.acquire(blocking=False):
+        return True
+    conn.lock.release()
+    return False
+
+
 def _release(pool: ConnectionPool, conn: psycopg.Connection, cursor: _Portal | psycopg.Cursor | None = None,
              *, commit: bool = False) -> None:
     """Return a connection to its pool; a writer's successful work is committed, anything else rolled back.
     A connection that cannot be brought back to idle (an error mid-stream, a COPY cut short, a terminated
     backend) is closed, so the pool replaces it instead of handing it on."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.ACTIVE or _busy(conn):
+        conn.close()  # mid-COPY or mid-fetch: nothing can wait on it safely
+        pool.putconn(conn)
+        return
     try:
         if cursor is not None and not cursor.closed:
             cursor.close()

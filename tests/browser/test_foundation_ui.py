@@ -33,6 +33,20 @@ def test_each_role_signs_in_and_sees_only_its_navigation(page: Page, make_user, 
     screenshot(page, f"home-{role}")
 
 
+def test_the_session_cookie_is_out_of_reach_of_page_scripts(page: Page, make_user):
+    """Finding 12: the session travels in an HttpOnly, SameSite=Strict cookie that document.cookie never shows,
+    and the pages still know who is signed in (the server reads it from the websocket handshake)."""
+    user, password = make_user("engineer", name="Cookie Person")
+    sign_in(page, user.email, password)
+    expect(page.locator("#user-name")).to_have_text("Cookie Person")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "wb_session")
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    assert "wb_session" not in page.evaluate("document.cookie")
+    assert auth.resolve_session(cookie["value"]).id == user.id
+    page.goto("/sql")  # a full page load: the new websocket carries the cookie
+    expect(page.locator("#user-name")).to_have_text("Cookie Person")
+
+
 def test_service_accounts_are_told_to_use_api_keys(page: Page, make_user):
     user, password = make_user("service")
     sign_in(page, user.email, password)
