@@ -14,7 +14,6 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-_PREFIXES = ("WORKBENCH_", "LANGFUSE_")
 
 
 @dataclass(frozen=True)
@@ -185,9 +184,12 @@ def _parse(env: dict[str, str]) -> Settings:
     )
 
 
+_READ = (*(v.name for v in VARIABLES), "LANGFUSE_HOST")
+
+
 @lru_cache(maxsize=8)
-def _cached(snapshot: tuple[tuple[str, str], ...]) -> Settings:
-    return _parse(dict(snapshot))
+def _cached(snapshot: tuple[str | None, ...]) -> Settings:
+    return _parse({name: value for name, value in zip(_READ, snapshot, strict=True) if value is not None})
 
 
 _dotenv_loaded = False
@@ -201,5 +203,4 @@ def settings() -> Settings:
     if not _dotenv_loaded:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         _dotenv_loaded = True
-    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_PREFIXES)))
-    return _cached(snapshot)
+    return _cached(tuple(os.environ.get(name) for name in _READ))

@@ -10,9 +10,11 @@ to a row cap and a byte cap. Every run is kept in query_history."""
 from __future__ import annotations
 
 import contextlib
+import heapq
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ MAX_SQL_CHARS = 1_000_000
 IDLE_RESULT_SECONDS = 600
 CANCEL_GRACE_S = 2.0  # after the statement timeout, the watchdog cancels ...
 TERMINATE_GRACE_S = 5.0  # ... and after this, ends the backend (a loop that swallows cancellation)
+FIRST_FETCH = 16  # rows asked for before their weight is known
 _DENIED_SQLSTATES = {"42501"}  # insufficient_privilege
 
 
@@ -147,29 +150,44 @@ def _expected_session(kind: str) -> tuple[str, str, str]:
     with db.connection() as conn:
         pinned = query_roles.pinned_settings(kind)
         query_roles.pin_settings(conn, query_roles.ensure_roles(conn))
-    return (str(int(settings().statement_timeout_s * 1000)), pinned["search_path"],
-            pinned.get("default_transaction_read_only", "off"))
+        conn.execute(f"SET LOCAL statement_timeout = '{pinned['statement_timeout']}'")
+        shown = conn.execute("SELECT current_setting('statement_timeout')").fetchone()[0]  # e.g. 30s
+        conn.rollback()
+    return shown, pinned["search_path"], pinned.get("default_transaction_read_only", "off")
+
+
+# What DISCARD ALL does, as statements that may share one round trip with the check that follows (DISCARD
+# ALL itself must run alone). Advisory locks need no unlocking: the query roles may not take them.
+_RESET = ("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;"
+          " DISCARD PLANS; DISCARD SEQUENCES; DISCARD TEMP; ")
+_SETTINGS = ("SELECT current_setting('statement_timeout'), current_setting('search_path'),"
+             " current_setting('default_transaction_read_only')")
 
 
 def reset_session(conn: psycopg.Connection, expected: tuple[str, str, str]) -> None:
     """Before anyone else gets a pooled connection: forget everything the last user's session did (settings,
-    temporary objects, prepared statements, advisory locks, LISTENs), then check it is back at its pinned
-    settings; raises so the pool discards it otherwise."""
+    cursors, temporary objects, prepared statements, LISTENs) and check, in the same round trip, that it is
+    back at its pinned settings; raises so the pool discards it otherwise."""
     conn.autocommit = True
     try:
-        conn.execute("DISCARD ALL")
+        cursor = conn.execute(_RESET + _SETTINGS)
+        while cursor.nextset():
+            pass
+        found = cursor.fetchone()
     finally:
         conn.autocommit = False
-    _check_session(conn, expected)
+    _compare(found, expected)
 
 
 def _check_session(conn: psycopg.Connection, expected: tuple[str, str, str]) -> None:
-    """Raise (so the pool discards the connection) unless the session is back at its pinned settings."""
-    found = conn.execute(
-        "SELECT (SELECT setting FROM pg_settings WHERE name = 'statement_timeout'),"
-        " current_setting('search_path'), current_setting('default_transaction_read_only')").fetchone()
+    """Raise (so the pool discards the connection) unless the session is at its pinned settings."""
+    found = conn.execute(_SETTINGS).fetchone()
     conn.rollback()
-    if tuple(found) != expected:
+    _compare(found, expected)
+
+
+def _compare(found: tuple | None, expected: tuple[str, str, str]) -> None:
+    if found is None or tuple(found) != expected:
         raise psycopg.OperationalError(f"query session not at its pinned settings: {found} != {expected}")
 
 
@@ -290,19 +308,46 @@ def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int,
 
 
 class _Watchdog:
-    """From outside the session: cancel a statement a little after its timeout, and when cancelling did not
-    end it (a loop that catches query_canceled), terminate its backend. Cancel both timers when done."""
+    """One thread for the whole process, watching from outside the sessions: a statement still running a
+    little after its timeout is cancelled, and when cancelling did not end it (a loop that catches
+    query_canceled) its backend is terminated. `arm` when a run starts, `disarm` when it ends."""
 
-    def __init__(self, run_id: str, timeout_s: float) -> None:
-        self._timers = [threading.Timer(timeout_s + CANCEL_GRACE_S, _cancel_connection, (run_id,)),
-                        threading.Timer(timeout_s + TERMINATE_GRACE_S, _terminate_backend, (run_id,))]
-        for timer in self._timers:
-            timer.daemon = True
-            timer.start()
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, str, Callable[[str], object]]] = []
+        self._armed: set[str] = set()
+        self._wake = threading.Condition()
+        self._sequence = 0
+        self._thread: threading.Thread | None = None
 
-    def cancel(self) -> None:
-        for timer in self._timers:
-            timer.cancel()
+    def arm(self, run_id: str, timeout_s: float) -> None:
+        now = time.monotonic()
+        with self._wake:
+            self._armed.add(run_id)
+            for delay, action in ((CANCEL_GRACE_S, _cancel_connection), (TERMINATE_GRACE_S, _terminate_backend)):
+                self._sequence += 1
+                heapq.heappush(self._due, (now + timeout_s + delay, self._sequence, run_id, action))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="workbench-sql-watchdog", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self, run_id: str) -> None:
+        with self._wake:
+            self._armed.discard(run_id)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _when, _seq, run_id, action = heapq.heappop(self._due)
+                if run_id not in self._armed:
+                    continue
+            with contextlib.suppress(Exception):  # the watchdog never dies of one run's trouble
+                action(run_id)
+
+
+_watchdog = _Watchdog()
 
 
 def _terminate_backend(run_id: str) -> bool:
@@ -354,7 +399,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     started = time.perf_counter()
     with _lock:
         _running[run_id] = conn
-    timer = _Watchdog(run_id, timeout)
+    _watchdog.arm(run_id, timeout)
     cursor: _Portal | psycopg.Cursor | None = None
     keep_open = False
     try:
@@ -414,7 +459,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
         _history_record(actor, sql_text, source, "failed", error=str(exc).strip(), sqlstate=exc.sqlstate)
         raise QueryFailed(exc.diag.message_primary or str(exc).strip(), sqlstate=exc.sqlstate) from exc
     finally:
-        timer.cancel()
+        _watchdog.disarm(run_id)
         with _lock:
             _running.pop(run_id, None)
             _cancel_requested.discard(run_id)
@@ -511,10 +556,10 @@ def _fetch_capped(cursor: _Portal | psycopg.Cursor, wanted: int, budget: int
                   ) -> tuple[list[tuple[Any, ...]], int, bool, bool]:
     """Up to `wanted` rows within `budget` bytes: (rows, bytes, cut at the budget, no rows left).
 
-    Starts with one row and sizes the next fetches from what the rows weigh, so a handful of huge cells
-    never arrive all at once."""
+    Starts with FIRST_FETCH rows (small results take one round trip) and sizes the next fetches from what
+    the rows weigh, so a large result of huge cells never arrives all at once."""
     rows: list[tuple[Any, ...]] = []
-    used, batch = 0, 1
+    used, batch = 0, FIRST_FETCH
     while len(rows) < wanted:
         asked = min(batch, wanted - len(rows))
         got = cursor.fetchmany(asked)

@@ -13,11 +13,12 @@ revoked from them (`services/sql/roles.py`) and the per-connection resets (`serv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json
 
 from services.core.errors import PermissionDenied, QueryFailed
 
@@ -120,76 +121,87 @@ class Classified:
     returns_rows: bool
 
 
-def _nodes(node: object) -> Iterator[ast.Node]:
-    """Every node under `node` (itself included), depth first."""
-    stack = [node]
+Node = tuple[str, dict[str, Any]]  # ("SelectStmt", its fields), as libpg_query's JSON parse tree has it
+
+
+def _nodes(value: Any, stop: Callable[[str, dict[str, Any]], bool] | None = None) -> Iterator[Node]:
+    """Every node in a JSON parse tree, depth first; `stop` may end the descent below a node."""
+    stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Node):
-            yield item
-            stack.extend(value for name in item if (value := getattr(item, name)) is not None)
-        elif isinstance(item, tuple | list):
+        if isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, dict):
+            if len(item) == 1:
+                (key, fields), = item.items()
+                if key[:1].isupper() and isinstance(fields, dict):
+                    yield key, fields
+                    if stop is None or not stop(key, fields):
+                        stack.extend(fields.values())
+                    continue
+            if "relname" in item:  # a field typed RangeVar is written without its node name
+                yield "RangeVar", item
+            stack.extend(item.values())
 
 
-def _names(parts: tuple | None) -> list[str]:
-    return [getattr(p, "sval", "") for p in (parts or ())]
+def _names(parts: list | None) -> list[str]:
+    return [part.get("String", {}).get("sval", "") for part in (parts or ())]
 
 
-def _check_references(tree: ast.Node) -> None:
-    """Functions on the deny list, Workbench's schema, other sessions' activity: refused wherever they appear."""
-    for node in _nodes(tree):
-        if isinstance(node, ast.FuncCall):
-            name = (_names(node.funcname) or [""])[-1].lower()
+def _temporary() -> PermissionDenied:
+    return PermissionDenied("Temporary tables are not available to user SQL; create the table in a warehouse"
+                            " schema, or use a WITH query.")
+
+
+def _check_references(tree: Node) -> None:
+    """Functions on the deny list, Workbench's schema, other sessions' activity, temporary tables: refused
+    wherever they appear."""
+    for kind, fields in _nodes(dict([tree])):
+        if kind == "FuncCall":
+            name = (_names(fields.get("funcname")) or [""])[-1].lower()
             if name in DENIED_FUNCTIONS:
                 raise PermissionDenied(f"{DENIED_FUNCTIONS[name]} ({name}).")
-        elif isinstance(node, ast.RangeVar):
-            schema, relation = (node.schemaname or "").lower(), (node.relname or "").lower()
+        elif kind == "RangeVar":
+            schema, relation = fields.get("schemaname", "").lower(), fields.get("relname", "").lower()
             if schema == PROTECTED_SCHEMA:
                 raise PermissionDenied("ip_workbench holds Workbench's own metadata and cannot be queried.")
             if relation in DENIED_RELATIONS and schema in ("", "pg_catalog"):
                 raise PermissionDenied(f"{DENIED_RELATIONS[relation]} ({relation}).")
-        elif isinstance(node, ast.CreateStmt | ast.CreateTableAsStmt | ast.ViewStmt | ast.CreateSeqStmt):
-            relation = getattr(node, "relation", None) or getattr(getattr(node, "into", None), "rel", None) \
-                or getattr(node, "view", None) or getattr(node, "sequence", None)
-            if relation is not None and relation.relpersistence == "t":
-                raise PermissionDenied("Temporary tables are not available to user SQL; create the table in a"
-                                       " warehouse schema, or use a WITH query.")
-        elif isinstance(node, ast.IntoClause) and node.rel is not None and node.rel.relpersistence == "t":
-            raise PermissionDenied("Temporary tables are not available to user SQL; create the table in a"
-                                   " warehouse schema, or use a WITH query.")
-        elif isinstance(node, ast.DefElem) and (node.defname or "").lower() == "security" and node.arg:
+            if fields.get("relpersistence") == "t":
+                raise _temporary()
+        elif kind == "DefElem" and fields.get("defname", "").lower() == "security" and fields.get("arg"):
             raise PermissionDenied("SECURITY DEFINER functions are not allowed.")
 
 
-def _writes(tree: ast.Node) -> bool:
+def _plans_only(kind: str, fields: dict[str, Any]) -> bool:
+    """EXPLAIN without ANALYZE only plans: nothing under it runs."""
+    return kind == "ExplainStmt" and not any(
+        option.get("DefElem", {}).get("defname", "").lower() == "analyze" for option in fields.get("options", ()))
+
+
+def _writes(tree: Node) -> bool:
     """True when the statement changes data or tables (data-modifying CTEs and SELECT INTO included)."""
-    for node in _nodes(tree):
-        if type(node).__name__ in _WRITES:
+    for kind, fields in _nodes(dict([tree]), stop=_plans_only):
+        if kind in _WRITES or (kind == "SelectStmt" and fields.get("intoClause")):
             return True
-        if isinstance(node, ast.SelectStmt) and node.intoClause is not None:
-            return True
-        if isinstance(node, ast.ExplainStmt):
-            analyze = any((o.defname or "").lower() == "analyze" for o in (node.options or ()))
-            if not analyze:  # EXPLAIN without ANALYZE only plans: nothing under it runs
-                return False
     return False
 
 
-def _returns_rows(tree: ast.Node) -> bool:
-    if isinstance(tree, ast.SelectStmt):
-        return tree.intoClause is None
-    if isinstance(tree, ast.ExplainStmt | ast.VariableShowStmt):
+def _returns_rows(tree: Node) -> bool:
+    kind, fields = tree
+    if kind == "SelectStmt":
+        return not fields.get("intoClause")
+    if kind in ("ExplainStmt", "VariableShowStmt"):
         return True
-    returning = getattr(tree, "returningClause", None)
-    return bool(returning is not None and returning.exprs)
+    returning = fields.get("returningClause") or {}
+    return bool(returning.get("exprs") or fields.get("returningList"))
 
 
 def classify(text: str, *, may_write: bool, offset: int = 0) -> Classified:
     """Parse one statement and decide whether it may run; raises QueryFailed (syntax, with the position in
     the whole script via `offset`) or PermissionDenied (a plain reason naming the statement)."""
     try:
-        parsed = parse_sql(text)
+        parsed = json.loads(parse_sql_json(text)).get("stmts", [])
     except ParseError as exc:
         message, position = (exc.args + (None, None))[:2]
         position = position if isinstance(position, int) else None
@@ -197,14 +209,14 @@ def classify(text: str, *, may_write: bool, offset: int = 0) -> Classified:
                           position=offset + position if position is not None else None) from exc
     if len(parsed) != 1:
         raise QueryFailed("Send one statement at a time here.", sqlstate="42601")
-    tree = parsed[0].stmt
-    kind = type(tree).__name__
+    (kind, fields), = parsed[0]["stmt"].items()
+    tree = (kind, fields)
     if kind == "VariableShowStmt":
-        if (tree.name or "").lower() not in SHOWABLE:
-            raise PermissionDenied(f"SHOW {tree.name} is not available; these settings are: "
+        if fields.get("name", "").lower() not in SHOWABLE:
+            raise PermissionDenied(f"SHOW {fields.get('name', '')} is not available; these settings are: "
                                    f"{', '.join(sorted(SHOWABLE))}.")
     elif kind == "ExplainStmt":
-        inner = type(tree.query).__name__
+        inner = next(iter(fields.get("query", {})), "")
         if inner not in _READS and inner not in _WRITES:
             raise PermissionDenied(f"EXPLAIN of {_NAMES.get(inner, inner)} is not allowed.")
     elif kind not in _READS and kind not in _WRITES:
