@@ -1,10 +1,15 @@
 """The llama.cpp OpenAI-compatible server as a managed child process on 127.0.0.1: started on demand,
-health-checked, restarted if it died, stopped with the app, its log kept under WORKBENCH_HOME."""
+health-checked, restarted if it died, stopped with the process that started it, its log kept under
+WORKBENCH_HOME. Processes sharing a WORKBENCH_HOME (several app workers, the CLI, tests) share one server:
+the first starts it and records it in `llm-server.json`; the others use it while it answers (two model
+servers on two cores would each run at a fraction of the speed)."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import json
 import os
 import socket
 import subprocess
@@ -23,6 +28,15 @@ START_TIMEOUT_S = 180.0
 HEALTH_FRESH_S = 10.0
 
 
+def _answers(port: int) -> bool:
+    """The server on `port` lists our model."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2) as answer:
+            return answer.status == 200 and ALIAS.encode() in answer.read()
+    except OSError:
+        return False
+
+
 def _free_port() -> int:
     with contextlib.closing(socket.socket()) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -30,10 +44,11 @@ def _free_port() -> int:
 
 
 class LocalModelServer:
-    """One llama.cpp server per process that needs it."""
+    """The llama.cpp server of this WORKBENCH_HOME: started by this process, or shared from another."""
 
     def __init__(self, model: Path, log: Path) -> None:
         self.model, self.log = model, log
+        self.record = log.with_name("llm-server.json")
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
         self._checked_at = 0.0
@@ -44,28 +59,37 @@ class LocalModelServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def healthy(self) -> bool:
-        """The process runs and lists our model."""
-        if self.process is None or self.process.poll() is not None or self.port is None:
+        """The server (ours, or the shared one) runs and lists our model."""
+        if self.port is None or (self.process is not None and self.process.poll() is not None):
             return False
+        return _answers(self.port)
+
+    def _shared_port(self) -> int | None:
+        """The port of a server another process of this home started and still runs, if it answers."""
         try:
-            with urllib.request.urlopen(f"{self.api_base}/models", timeout=2) as answer:
-                return answer.status == 200 and ALIAS.encode() in answer.read()
-        except OSError:
-            return False
+            recorded = json.loads(self.record.read_text())
+            os.kill(int(recorded["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        port = int(recorded.get("port", 0))
+        return port if port and _answers(port) else None
 
     def ensure(self) -> str:
         """Start the server (again, if it died) and wait until it answers; returns its api_base.
 
         A server that answered within the last HEALTH_FRESH_S seconds and still runs is not asked again:
         the health check must not cost every model call a round trip."""
-        with self._lock:
-            alive = self.process is not None and self.process.poll() is None
+        with self._lock, self._start_lock():
+            alive = self.port is not None and (self.process is None or self.process.poll() is None)
             if alive and time.monotonic() - self._checked_at < HEALTH_FRESH_S:
                 return self.api_base
             if self.healthy():
                 self._checked_at = time.monotonic()
                 return self.api_base
             self._stop()
+            if shared := self._shared_port():
+                self.port, self._checked_at = shared, time.monotonic()
+                return self.api_base
             self.port = _free_port()
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with self.log.open("a") as log:
@@ -74,6 +98,7 @@ class LocalModelServer:
                        "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096",
                        "--n_threads", str(os.cpu_count() or 2)]
             self.process = subprocess.Popen(command, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+            self.record.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
             deadline = time.monotonic() + START_TIMEOUT_S
             while not self.healthy():
                 if self.process.poll() is not None or time.monotonic() > deadline:
@@ -81,16 +106,34 @@ class LocalModelServer:
                     self._stop()
                     raise ExternalServiceError(f"The local model server did not start:\n{tail}")
                 time.sleep(0.5)
+            self._checked_at = time.monotonic()
             return self.api_base
 
-    def _stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+    @contextlib.contextmanager
+    def _start_lock(self):
+        """Across the processes of this home: one at a time decides whether to start a server."""
+        self.record.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.record.with_suffix(".lock"), "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _stop(self) -> None:
+        """Stop our own server (a shared one belongs to the process that started it)."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+            with contextlib.suppress(OSError, ValueError):
+                if json.loads(self.record.read_text()).get("pid") == self.process.pid:
+                    self.record.unlink()
         self.process = None
+        self.port = None
 
     def stop(self) -> None:
         """Stop the server (the app's shutdown, tests)."""

@@ -169,3 +169,18 @@ def test_traces_go_to_langfuse_only_when_keys_are_set(peer, monkeypatch):
     body = b"".join(gzip.decompress(r.body) if r.headers.get("Content-Encoding") == "gzip" else r.body
                     for r in posted)
     assert b"test-traced" in body and b"openai/peer-model" in body and b"traced answer" in body
+
+
+@pytest.mark.model
+def test_processes_of_one_home_share_the_local_model_server(local_model):
+    """A second process (another app worker, the CLI) uses the server the first started instead of loading
+    the model again on the same cores."""
+    import subprocess
+    import sys
+
+    from services.llm import local_server
+
+    script = "from services.llm import local_server; print(local_server.api_base_on_demand())"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert other.stdout.strip() == local_server.api_base_on_demand()
