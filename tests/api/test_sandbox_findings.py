@@ -297,3 +297,17 @@ def test_the_schema_says_sql_must_not_be_empty(api_url, key_for):
         assert _post(api_url, key, empty).status_code == 400
     declared = spec["paths"]["/api/rpc/execute_sql"]["post"]["responses"]
     assert {"400", "401", "403", "404", "413", "429"} <= set(declared)
+
+
+@pytest.mark.parametrize("escape", ["COMMIT; BEGIN READ WRITE; SELECT lo_from_bytea(0, 'x')",
+                                    'SET "statement_timeout" = 0', "SELECT pg_advisory_lock(7231001)",
+                                    "COPY (SELECT 1) TO STDOUT", "SELECT query FROM pg_stat_activity"])
+def test_the_cli_refuses_the_same_escapes(demo_warehouse, make_user, escape):
+    """The same findings through `workbench sql --as`: one clear line, exit code 1, nothing changed."""
+    from tests.services.test_cli import _run
+
+    user, _ = make_user("viewer")
+    objects = _large_objects()
+    refused = _run("sql", "--as", user.email, escape)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
+    assert _large_objects() == objects
