@@ -67,7 +67,7 @@ def sandbox_cost(runs: int) -> dict[str, dict[str, float]]:
         policy.classify(TEN_ROW_SQL, may_write=False)
         parse_ms.append((time.perf_counter() - started) * 1000)
     pool = query_execution._pool("reader")
-    expected = query_execution._expected_session("reader")
+    expected = query_execution.expected_session("reader")
     reset_ms = []
     for _ in range(runs):
         conn = pool.getconn()

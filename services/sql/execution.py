@@ -125,7 +125,7 @@ def _pool(kind: str) -> ConnectionPool:
         return pool
     conninfo = query_roles.conninfo_for(kind)
 
-    expected = _expected_session(kind)
+    expected = expected_session(kind)
 
     def configure(conn: psycopg.Connection) -> None:
         conn.read_only = kind == "reader"
@@ -145,7 +145,7 @@ def _pool(kind: str) -> ConnectionPool:
         return created
 
 
-def _expected_session(kind: str) -> tuple[str, str, str]:
+def expected_session(kind: str) -> tuple[str, str, str]:
     """Statement timeout (ms), search path and read-only default every session of `kind` must have."""
     with db.connection() as conn:
         pinned = query_roles.pinned_settings(kind)
