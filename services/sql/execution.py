@@ -146,7 +146,8 @@ def _pool(kind: str) -> ConnectionPool:
 
 
 def expected_session(kind: str) -> tuple[str, str, str]:
-    """Statement timeout (ms), search path and read-only default every session of `kind` must have."""
+    """Statement timeout (as Postgres shows it, e.g. 30s), search path and read-only default every session of
+    `kind` must have; pins them on the role first if someone changed them."""
     with db.connection() as conn:
         pinned = query_roles.pinned_settings(kind)
         query_roles.pin_settings(conn, query_roles.ensure_roles(conn))
