@@ -25,7 +25,6 @@ from services.llm import local_model
 
 ALIAS = "workbench-local"
 START_TIMEOUT_S = 180.0
-HEALTH_FRESH_S = 10.0
 
 
 def _answers(port: int) -> bool:
@@ -51,7 +50,6 @@ class LocalModelServer:
         self.record = log.with_name("llm-server.json")
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
-        self._checked_at = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -64,31 +62,31 @@ class LocalModelServer:
             return False
         return _answers(self.port)
 
-    def _shared_port(self) -> int | None:
-        """The port of a server another process of this home started and still runs, if it answers."""
+    def _recorded(self) -> tuple[int, int] | None:
+        """(pid, port) of the server recorded for this home when its process still runs."""
         try:
             recorded = json.loads(self.record.read_text())
-            os.kill(int(recorded["pid"]), 0)
+            pid, port = int(recorded["pid"]), int(recorded["port"])
+            os.kill(pid, 0)
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        port = int(recorded.get("port", 0))
-        return port if port and _answers(port) else None
+        return pid, port
 
     def ensure(self) -> str:
-        """Start the server (again, if it died) and wait until it answers; returns its api_base.
-
-        A server that answered within the last HEALTH_FRESH_S seconds and still runs is not asked again:
-        the health check must not cost every model call a round trip."""
+        """Start the server (again, if it died) or use the one another process of this home runs, and wait
+        until it answers; returns its api_base. A server is asked whether it answers only when it is first
+        used: after that, a running process is enough (a model call that fails is the gateway's to retry)."""
         with self._lock, self._start_lock():
-            alive = self.port is not None and (self.process is None or self.process.poll() is None)
-            if alive and time.monotonic() - self._checked_at < HEALTH_FRESH_S:
+            # A running server is trusted (it answered when it started): a busy one may not answer a health
+            # probe while it generates, and starting a second one then would halve both on these cores.
+            if self.process is not None and self.process.poll() is None and self.port is not None:
                 return self.api_base
-            if self.healthy():
-                self._checked_at = time.monotonic()
-                return self.api_base
+            recorded = self._recorded()
+            if recorded is not None and self.process is None and recorded[1] == self.port:
+                return self.api_base  # the shared server we use, still running
             self._stop()
-            if shared := self._shared_port():
-                self.port, self._checked_at = shared, time.monotonic()
+            if recorded is not None and _answers(recorded[1]):
+                self.port = recorded[1]
                 return self.api_base
             self.port = _free_port()
             self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +104,6 @@ class LocalModelServer:
                     self._stop()
                     raise ExternalServiceError(f"The local model server did not start:\n{tail}")
                 time.sleep(0.5)
-            self._checked_at = time.monotonic()
             return self.api_base
 
     @contextlib.contextmanager
