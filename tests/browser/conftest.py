@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,26 @@ def app_url(migrated, workbench_home) -> str:
 
     if demo.warehouse_is_empty():
         demo.load(1)
-    with running_app(workbench_home, workbench_home / "reflex-test.log") as url:
+    # The app shares two cores with Chromium and this test process: one model call can take longer than
+    # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load).
+    with _environment(WORKBENCH_LLM_TIMEOUT_S="180"), \
+            running_app(workbench_home, workbench_home / "reflex-test.log") as url:
         yield url
+
+
+@contextlib.contextmanager
+def _environment(**values: str):
+    """Variables for the app process started inside the block (the test process keeps its own)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
