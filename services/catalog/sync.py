@@ -30,7 +30,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.xmin, n.xmin AS nsp_xmin
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'ip_workbench', 'pg_toast')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'ip_workbench', 'procrastinate', 'pg_toast')
   AND n.nspname NOT LIKE 'pg\\_%%'
   AND (n.nspname || '.' || c.relname) <> ALL(%(own)s)
 """

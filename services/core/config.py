@@ -41,6 +41,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_EXPORT_MAX_MB", "1024"),
     Variable("WORKBENCH_AUTH_FAILURES_PER_MINUTE", "20"),
     Variable("WORKBENCH_CATALOG_SYNC_MINUTES", "60"),
+    Variable("WORKBENCH_APP_WORKERS", "1"),
+    Variable("WORKBENCH_PIPELINE_PARALLEL_NODES", "2"),
+    Variable("WORKBENCH_PIPELINE_TIMEOUT_S", "600"),
+    Variable("WORKBENCH_PIPELINE_RETRY_DELAY_S", "300"),
+    Variable("WORKBENCH_WEBHOOK_TIMEOUT_S", "5"),
+    Variable("WORKBENCH_UPLOAD_MAX_MB", "100"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
     Variable("WORKBENCH_NEO4J_URI", "unset: lineage graph questions in Postgres"),
     Variable("WORKBENCH_NEO4J_USER", "neo4j"),
@@ -81,6 +87,12 @@ class Settings:
     export_max_mb: float
     auth_failures_per_minute: int
     catalog_sync_minutes: float
+    app_workers: int
+    pipeline_parallel_nodes: int
+    pipeline_timeout_s: float
+    pipeline_retry_delay_s: float
+    webhook_timeout_s: float
+    upload_max_mb: float
     qdrant_url: str | None
     neo4j_uri: str | None
     neo4j_user: str
@@ -163,6 +175,12 @@ def _parse(env: dict[str, str]) -> Settings:
         export_max_mb=read.number("WORKBENCH_EXPORT_MAX_MB", 1024, minimum=0.001),
         auth_failures_per_minute=read.whole("WORKBENCH_AUTH_FAILURES_PER_MINUTE", 20, minimum=1),
         catalog_sync_minutes=read.number("WORKBENCH_CATALOG_SYNC_MINUTES", 60),
+        app_workers=read.whole("WORKBENCH_APP_WORKERS", 1),
+        pipeline_parallel_nodes=read.whole("WORKBENCH_PIPELINE_PARALLEL_NODES", 2, minimum=1),
+        pipeline_timeout_s=read.number("WORKBENCH_PIPELINE_TIMEOUT_S", 600, minimum=0.1),
+        pipeline_retry_delay_s=read.number("WORKBENCH_PIPELINE_RETRY_DELAY_S", 300),
+        webhook_timeout_s=read.number("WORKBENCH_WEBHOOK_TIMEOUT_S", 5, minimum=0.1),
+        upload_max_mb=read.number("WORKBENCH_UPLOAD_MAX_MB", 100, minimum=0.001),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),
         neo4j_uri=read.text("WORKBENCH_NEO4J_URI"),
         neo4j_user=read.text("WORKBENCH_NEO4J_USER", "neo4j"),
