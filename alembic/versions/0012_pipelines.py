@@ -23,7 +23,8 @@ ALTER TABLE ip_workbench.pipelines
     ADD COLUMN timezone text NOT NULL DEFAULT 'UTC',
     ADD COLUMN webhook_urls text[] NOT NULL DEFAULT '{}',
     ADD COLUMN version int NOT NULL DEFAULT 1,
-    ADD COLUMN valid boolean NOT NULL DEFAULT true;
+    ADD COLUMN valid boolean NOT NULL DEFAULT true,
+    ADD COLUMN next_run_at timestamptz;
 COMMENT ON COLUMN ip_workbench.pipelines.valid IS
     'False when the last save failed Guardian validation: the pipeline is then a disabled draft.';
 
@@ -105,6 +106,10 @@ CREATE TABLE ip_workbench.pipeline_uploads (
 );
 COMMENT ON TABLE ip_workbench.pipeline_uploads IS 'Files uploaded for bronze ingestion nodes.';
 
+ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
+    ADD CONSTRAINT catalog_sync_runs_trigger_check
+        CHECK (trigger IN ('setup', 'manual', 'schedule', 'cli', 'demo', 'pipeline'));
+
 CREATE SCHEMA procrastinate;
 REVOKE ALL ON SCHEMA procrastinate FROM PUBLIC;
 """)
@@ -118,6 +123,9 @@ REVOKE ALL ON SCHEMA procrastinate FROM PUBLIC;
 def downgrade() -> None:
     op.execute("""
 DROP SCHEMA procrastinate CASCADE;
+ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
+    ADD CONSTRAINT catalog_sync_runs_trigger_check
+        CHECK (trigger IN ('setup', 'manual', 'schedule', 'cli', 'demo'));
 DROP TABLE ip_workbench.pipeline_uploads, ip_workbench.webhook_deliveries, ip_workbench.job_run_nodes,
     ip_workbench.pipeline_versions;
 DROP INDEX ip_workbench.job_runs_pipeline_created, ip_workbench.job_runs_created;
@@ -125,5 +133,5 @@ ALTER TABLE ip_workbench.job_runs DROP COLUMN created_at, DROP COLUMN run_after,
     DROP COLUMN triggered_by, DROP COLUMN attempt, DROP COLUMN retry_of, DROP COLUMN definition,
     DROP COLUMN cancel_requested, DROP COLUMN worker, DROP COLUMN queue_job_id;
 ALTER TABLE ip_workbench.pipelines DROP COLUMN timezone, DROP COLUMN webhook_urls, DROP COLUMN version,
-    DROP COLUMN valid;
+    DROP COLUMN valid, DROP COLUMN next_run_at;
 """)

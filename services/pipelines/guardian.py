@@ -21,7 +21,7 @@ from services.core import db
 from services.core.errors import InvalidInput, PermissionDenied, QueryFailed
 from services.core.warehouse import LAYERS
 from services.identity.rbac import Permission, is_allowed
-from services.pipelines.definition import Definition, Node
+from services.pipelines.definition import Definition
 from services.pipelines.schedule import check_cron, check_timezone
 from services.sql import policy
 from services.sql import roles as query_roles
