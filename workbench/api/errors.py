@@ -18,7 +18,7 @@ _MEANINGS = {
     403: "The role does not allow this, or the SQL policy refused a statement",
     404: "No such resource",
     405: "This path does not take that method (see the Allow header)",
-    409: "The query was cancelled",
+    409: "The query was cancelled, or the resource's state does not allow this (e.g. a run that already ended)",
     413: "The request body is too large",
     429: "Too many requests, or too many failed authentications from this address (see Retry-After)",
     502: "The model behind Genie did not answer",

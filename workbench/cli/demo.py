@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from services.demo import load as demo
+from services.demo import pipeline as demo_pipeline
 
 
 @click.group("demo")
@@ -21,3 +22,5 @@ def demo_load(scale: int) -> None:
         click.echo(f"{table:40} {count:>12,}")
     click.echo(f"{result.total_rows:,} rows in {result.seconds:.1f} s "
                f"({result.total_rows / result.seconds:,.0f} rows/s)")
+    if created := demo_pipeline.ensure_pipeline():
+        click.echo(created)

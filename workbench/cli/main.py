@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from workbench.cli import apikey, catalog, demo, genie, lineage, setup, sql, user
+from workbench.cli import apikey, catalog, demo, genie, lineage, pipeline, setup, sql, user
 from workbench.cli.base import WorkbenchGroup
 
 
@@ -14,7 +14,8 @@ def main() -> None:
 
 
 for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_group, sql.sql_command,
-                catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group):
+                catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group,
+                pipeline.pipeline_group, pipeline.worker_command):
     main.add_command(command)
 
 

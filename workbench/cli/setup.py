@@ -8,6 +8,7 @@ from services.catalog import sync as catalog_sync
 from services.core import db, migrations
 from services.core.config import settings
 from services.demo import load as demo
+from services.demo import pipeline as demo_pipeline
 from services.identity import users
 from services.sql import roles as query_roles
 
@@ -60,3 +61,5 @@ def setup(skip_demo: bool) -> None:
         demo.register_build_lineage(conn)
     synced = catalog_sync.sync(trigger="setup")
     click.echo(f"catalog: {synced.tables_total} tables and views ({synced.writes} changes synced)")
+    if not demo.warehouse_is_empty() and (created_pipeline := demo_pipeline.ensure_pipeline()):
+        click.echo(created_pipeline)
