@@ -6,10 +6,12 @@ import contextlib
 
 import reflex as rx
 
+from services.core.config import settings
 from services.core.scheduler import Scheduler
 from services.identity.rbac import Permission
 from services.llm import local_server
 from services.runtime.jobs import scheduled_jobs
+from services.runtime.worker import BackgroundWorker, default_name
 from workbench.api.app import api
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
@@ -34,12 +36,18 @@ app = rx.App(api_transformer=api)
 
 @contextlib.asynccontextmanager
 async def _scheduler():
-    """Every domain's scheduled jobs run in whichever app process leads."""
+    """Every domain's scheduled jobs run in whichever app process leads; each process also runs
+    WORKBENCH_APP_WORKERS task-queue workers (pipeline runs, webhook deliveries)."""
     running = Scheduler(scheduled_jobs)
     running.start()
+    workers = [BackgroundWorker(name=f"{default_name()}-app{i + 1}") for i in range(settings().app_workers)]
+    for worker in workers:
+        worker.start()
     try:
         yield
     finally:
+        for worker in workers:
+            worker.stop()
         running.stop()
         local_server.stop()  # the local model's server, if a Genie question started it
 

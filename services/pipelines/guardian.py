@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 import sqlglot
+from pglast.parser import ParseError as PgParseError
+from pglast.parser import parse_sql_json
 from psycopg import sql as pgsql
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError
@@ -206,10 +208,14 @@ def _parses(ctx: _Context) -> None:
             step.fail(node.id, f"SQL does not parse: {description}{where}.", position)
             ctx.broken.setdefault(node.id, step.step)
             continue
-        if len(trees) != 1:
-            ctx.trees[node.id] = trees[0] if trees else exp.Select()
-            continue  # step 3 says "exactly one query"
-        ctx.trees[node.id] = trees[0]
+        try:  # Postgres's own grammar too: sqlglot forgives some things Postgres does not
+            parse_sql_json(node.sql)
+        except PgParseError as exc:
+            message, position = (exc.args + (None, None))[:2]
+            step.fail(node.id, f"SQL does not parse: {message}.", position if isinstance(position, int) else None)
+            ctx.broken.setdefault(node.id, step.step)
+            continue
+        ctx.trees[node.id] = trees[0] if trees else exp.Select()  # step 3 says "exactly one query"
 
 
 def _read_only(ctx: _Context) -> None:

@@ -214,12 +214,12 @@ def _incremental(writer: psycopg.Connection, target: Target, query: str, columns
                 + sql.SQL(query) + sql.SQL(") AS wb_source")
             return max(writer.execute(statement).rowcount, 0)
         on = sql.SQL(" AND ").join(sql.SQL("t.{0} = s.{0}").format(sql.Identifier(k)) for k in unique_key)
-        updates = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(sql.Identifier(c))
-                                     for c in columns if c not in unique_key)
+        updated = [c for c in columns if c not in unique_key]
+        updates = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(sql.Identifier(c)) for c in updated)
         values = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns)
         statement = (sql.SQL("MERGE INTO {} AS t USING (").format(target.ident()) + sql.SQL(query)
                      + sql.SQL(") AS s ON ") + on
-                     + (sql.SQL(" WHEN MATCHED THEN UPDATE SET ") + updates if updates.seq else sql.SQL(""))
+                     + (sql.SQL(" WHEN MATCHED THEN UPDATE SET ") + updates if updated else sql.SQL(""))
                      + sql.SQL(" WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})").format(names, values))
         return max(writer.execute(statement).rowcount, 0)
 

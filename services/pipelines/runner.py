@@ -61,6 +61,9 @@ class Control:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name=f"pipeline-run-{run_id[:8]}", daemon=True)
 
+    def past_deadline(self) -> bool:
+        return time.monotonic() >= self.deadline - 0.1
+
     def remaining_s(self) -> float:
         return max(self.deadline - time.monotonic(), 0.05)
 
@@ -145,6 +148,8 @@ def _set_node(run_id: str, node_id: str, outcome: NodeOutcome, *, started: bool 
 def _failure(outcome: NodeOutcome, exc: BaseException, control: Control) -> None:
     if isinstance(exc, psycopg.Error):
         exc = materialize.as_query_failed(exc)
+    if isinstance(exc, QueryFailed) and exc.sqlstate == "57014" and control.past_deadline():
+        control.stop("timed out")  # the node's statement_timeout (the run's remaining time) fired first
     if isinstance(exc, QueryFailed) and exc.sqlstate == "57014" and control.reason:
         outcome.status = "cancelled" if control.reason == "cancelled" else "failed"
         outcome.error = ("Cancelled." if control.reason == "cancelled"
