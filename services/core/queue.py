@@ -19,11 +19,12 @@ SEARCH_PATH = f"{QUEUE_SCHEMA}, public"
 queue = procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-def enqueue(conn: psycopg.Connection, task_name: str, *, delay_s: float = 0.0, lock: str | None = None,
-            **arguments: Any) -> int:
-    """Defer `task_name` with `arguments` inside the caller's transaction; returns the queue's job id."""
+def enqueue(conn: psycopg.Connection, task_name: str, *, queue_name: str, delay_s: float = 0.0,
+            lock: str | None = None, **arguments: Any) -> int:
+    """Defer `task_name` on `queue_name` with `arguments` inside the caller's transaction (the task need not be
+    imported here: workers know it); returns the queue's job id."""
     conn.execute(f"SET LOCAL search_path TO {SEARCH_PATH}")
-    options: dict[str, Any] = {"connection": conn}
+    options: dict[str, Any] = {"connection": conn, "queue": queue_name}
     if delay_s > 0:
         options["schedule_in"] = {"seconds": delay_s}
     if lock:

@@ -428,7 +428,7 @@ def _permissions(ctx: _Context, conn: psycopg.Connection, owner_role: str | None
         step.fail(None, f"The owner's role ({owner_role or 'none'}) may not write pipeline targets.")
     if any(n.kind == "python" for n in ctx.definition.nodes) and owner_role not in ("engineer", "admin"):
         step.fail(None, "Python nodes are for engineers and admins.")
-    writer = query_roles.ensure_roles(conn)["writer"].role_name
+    writer = query_roles.stored_roles(conn)["writer"].role_name
     for node in ctx.definition.nodes:
         if node.id in ctx.broken or "." not in node.target:
             continue

@@ -137,7 +137,7 @@ def _grant(conn: psycopg.Connection, name: sql.Composed, acl: Sequence[tuple[str
 
 def _default_grants(conn: psycopg.Connection, name: sql.Composed) -> None:
     """What a new warehouse table gets: the reader selects, the writer writes."""
-    roles = query_roles.ensure_roles(conn)
+    roles = query_roles.stored_roles(conn)
     reader, writer = (sql.Identifier(roles[k].role_name) for k in ("reader", "writer"))
     conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(name, reader))
     conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES ON {} TO {}").format(

@@ -72,7 +72,8 @@ class Control:
 
     def finish(self) -> None:
         self._done.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def track(self, item: psycopg.Connection | subprocess.Popen) -> None:
         with self._lock:

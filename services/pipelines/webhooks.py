@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from services.pipelines.store import Pipeline
 
 DELIVER_TASK = "pipelines.deliver_webhook"
+DELIVER_QUEUE = "deliveries"
 MAX_ATTEMPTS = 12
 log = logging.getLogger("workbench.pipelines.webhooks")
 
@@ -47,7 +48,7 @@ def queue_run_summary(conn: psycopg.Connection, pipeline: Pipeline, run: Run) ->
         delivery_id = conn.execute(
             "INSERT INTO ip_workbench.webhook_deliveries (job_run_id, url, payload) VALUES (%s, %s, %s)"
             " RETURNING id", (run.id, url, Jsonb(payload))).fetchone()[0]
-        enqueue(conn, DELIVER_TASK, delivery_id=delivery_id)
+        enqueue(conn, DELIVER_TASK, queue_name=DELIVER_QUEUE, delivery_id=delivery_id)
         ids.append(delivery_id)
     return ids
 
@@ -88,6 +89,6 @@ def deliver(delivery_id: int) -> str:
         conn.execute("UPDATE ip_workbench.webhook_deliveries SET attempts = %s, last_error = %s,"
                      " next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
                      (attempts, error, delay, delivery_id))
-        enqueue(conn, DELIVER_TASK, delay_s=delay, delivery_id=delivery_id)
+        enqueue(conn, DELIVER_TASK, queue_name=DELIVER_QUEUE, delay_s=delay, delivery_id=delivery_id)
         log.info("webhook %s to %s failed (%s); retry in %s s", delivery_id, url, error, delay)
         return "pending"

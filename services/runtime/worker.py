@@ -17,9 +17,11 @@ import procrastinate
 from services.core import db
 from services.core.queue import queue, worker_connector
 from services.pipelines import tasks as pipeline_tasks
+from services.pipelines.runs import RUN_QUEUE
+from services.pipelines.webhooks import DELIVER_QUEUE
 
 TASK_MODULES = (pipeline_tasks,)  # importing them registers their tasks on the queue
-QUEUES = ("pipelines", "deliveries")
+QUEUES = (RUN_QUEUE, DELIVER_QUEUE)
 log = logging.getLogger("workbench.worker")
 
 

@@ -150,7 +150,7 @@ def expected_session(kind: str) -> tuple[str, str, str]:
     `kind` must have; pins them on the role first if someone changed them."""
     with db.connection() as conn:
         pinned = query_roles.pinned_settings(kind)
-        query_roles.pin_settings(conn, query_roles.ensure_roles(conn))
+        query_roles.pin_settings(conn, query_roles.stored_roles(conn))
         conn.execute(f"SET LOCAL statement_timeout = '{pinned['statement_timeout']}'")
         shown = conn.execute("SELECT current_setting('statement_timeout')").fetchone()[0]  # e.g. 30s
         conn.rollback()

@@ -55,6 +55,13 @@ def ensure_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
     return roles
 
 
+def stored_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
+    """The reader and writer as recorded (no DDL, so many processes may ask at once); created when missing."""
+    rows = conn.execute("SELECT kind, role_name, password FROM ip_workbench.query_roles").fetchall()
+    found = {row[0]: QueryRole(*row) for row in rows}
+    return found if {"reader", "writer"} <= set(found) else ensure_roles(conn)
+
+
 def grant_warehouse_access(conn: psycopg.Connection, schemas: tuple[str, ...] = WAREHOUSE_SCHEMAS) -> None:
     """Reader: USAGE and SELECT on the warehouse. Writer: that plus writes and CREATE. Neither: ip_workbench."""
     roles = ensure_roles(conn)
@@ -181,7 +188,7 @@ def prepare() -> list[str]:
 def conninfo_for(kind: str) -> str:
     """libpq connection string logging in as the reader or writer role on our database."""
     with db.connection() as conn:
-        roles = ensure_roles(conn)
+        roles = stored_roles(conn)
     role = roles[kind]
     params = conninfo_to_dict(db.database_url())
     params.update(user=role.role_name, password=role.password, application_name=f"workbench-{kind}")

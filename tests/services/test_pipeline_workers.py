@@ -1,0 +1,135 @@
+"""The queue with real worker processes (`workbench worker`), and outbound webhooks to a real HTTP server on
+127.0.0.1, retried when a delivery fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from services.core import db
+from services.pipelines import runner, runs, store, webhooks
+from services.pipelines.definition import parse_spec
+
+WORKBENCH = str(Path(sys.executable).parent / "workbench")
+
+
+@pytest.fixture(scope="module")
+def source(demo_warehouse) -> str:
+    name = f"silver.w_{uuid.uuid4().hex[:8]}"
+    with db.connection() as conn:
+        conn.execute(f"CREATE TABLE {name} (id int, amount numeric)")
+        conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 100) g")
+    return name
+
+
+def _pipeline(engineer, source: str, **extra) -> str:
+    suffix = uuid.uuid4().hex[:8]
+    spec = {"name": f"w_{suffix}", "definition": {"nodes": [
+        {"id": "n", "type": "silver", "data": {"target": f"silver.w_out_{suffix}",
+                                               "sql": f"SELECT id, amount FROM {source}"}}], "edges": []}, **extra}
+    applied = store.apply(engineer, parse_spec(spec))
+    assert applied.report.ok, applied.report.summary()
+    return spec["name"]
+
+
+def _wait(condition, seconds: float = 120.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_two_worker_processes_run_twenty_queued_runs_exactly_once(source, make_user):
+    engineer = make_user("engineer")[0]
+    names = [_pipeline(engineer, source) for _ in range(4)]
+    queued = [runs.start(engineer, names[i % 4]).id for i in range(20)]
+    workers = [subprocess.Popen([WORKBENCH, "worker", "--concurrency", "2", "--name", f"w{i}"],
+                                env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+               for i in range(2)]
+    try:
+        def finished() -> bool:
+            with db.connection() as conn:
+                return conn.execute("SELECT count(*) FROM ip_workbench.job_runs WHERE id = ANY(%s::uuid[])"
+                                    " AND status IN ('completed', 'failed', 'blocked', 'cancelled')",
+                                    (queued,)).fetchone()[0] == len(queued)
+        ok = _wait(finished, 240)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        errors = [worker.communicate(timeout=60)[1].decode(errors="replace")[-3000:] for worker in workers]
+    assert ok, f"the workers did not finish the queued runs: {errors}"
+    done = [runs.get(engineer, run_id) for run_id in queued]
+    assert {r.status for r in done} == {"completed"}
+    assert all(r.logs.count("run started") == 1 for r in done)
+    assert {r.worker for r in done} <= {"w0", "w1"}
+    with db.connection() as conn:
+        per_run = conn.execute("SELECT link, count(*) FROM ip_workbench.activity_log WHERE link = ANY(%s)"
+                               " GROUP BY link", ([f"/pipelines/runs/{r}" for r in queued],)).fetchall()
+    assert sorted(count for _link, count in per_run) == [1] * 20
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """Answers 500 to the first POST, 200 afterwards; keeps every body."""
+
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append(body)
+        self.send_response(500 if len(type(self).received) == 1 else 200)
+        self.end_headers()
+
+    def log_message(self, *_args) -> None:
+        return
+
+
+@pytest.fixture
+def receiver():
+    _Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+def test_run_summaries_reach_the_webhook_and_a_failed_delivery_is_retried(source, make_user, receiver):
+    engineer = make_user("engineer")[0]
+    name = _pipeline(engineer, source, webhook_urls=[receiver, "http://127.0.0.1:9/closed"])
+    started = runs.start(engineer, name)
+    runner.execute(started.id, "test")
+    with db.connection() as conn:
+        deliveries = conn.execute("SELECT id, url FROM ip_workbench.webhook_deliveries WHERE job_run_id = %s"
+                                  " ORDER BY id", (started.id,)).fetchall()
+    assert [url for _id, url in deliveries] == [receiver, "http://127.0.0.1:9/closed"]
+    (to_receiver, _), (to_closed, _) = deliveries
+    assert webhooks.deliver(to_receiver) == "pending"  # the receiver answered 500
+    assert webhooks.deliver(to_closed) == "pending"  # nothing listens there
+    with db.connection() as conn:
+        rows = dict(conn.execute("SELECT id, last_error FROM ip_workbench.webhook_deliveries WHERE id = ANY(%s)",
+                                 ([to_receiver, to_closed],)).fetchall())
+        retries = conn.execute(
+            "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE task_name = %s AND status = 'todo'"
+            " AND (args ->> 'delivery_id')::bigint = ANY(%s) AND scheduled_at > now()",
+            (webhooks.DELIVER_TASK, [to_receiver, to_closed])).fetchone()[0]
+    assert rows[to_receiver].startswith("HTTP 500") and "Connect" in rows[to_closed]
+    assert retries == 2
+    assert webhooks.deliver(to_receiver) == "delivered"
+    body = _Receiver.received[-1]
+    assert (body["job_run_id"], body["status"], body["pipeline"], body["rows_processed"]) == \
+        (started.id, "completed", name, 100)
+    assert body["nodes"] == [{"id": "n", "status": "completed", "rows": 100, "target": body["nodes"][0]["target"]}]
+    assert webhooks.deliver(to_receiver) == "delivered"  # delivered once; a repeat is a no-op
+    assert len(_Receiver.received) == 2
