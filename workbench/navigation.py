@@ -20,6 +20,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("", "Home", "/", None, "house"),
     NavItem("", "Catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "SQL Editor", "/sql", Permission.RUN_SQL_QUERIES, "square-terminal"),
+    NavItem("Pipelines", "Pipeline List", "/pipelines", Permission.VIEW_PIPELINES, "workflow"),
+    NavItem("Pipelines", "Job Logs", "/pipelines/runs", Permission.VIEW_JOB_LOGS, "list-checks"),
+    NavItem("Pipelines", "Schedules", "/pipelines/schedules", Permission.VIEW_PIPELINES, "clock"),
     NavItem("", "Lineage & Graph", "/lineage", Permission.VIEW_LINEAGE, "git-fork"),
     NavItem("AI Assist", "Genie", "/genie", Permission.USE_AI_ASSIST, "sparkles"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
@@ -28,6 +31,7 @@ NAV: tuple[NavItem, ...] = (
 
 QUICK_ACTIONS: tuple[NavItem, ...] = (
     NavItem("", "Run a query", "/sql", Permission.RUN_SQL_QUERIES, "play"),
+    NavItem("", "New Pipeline", "/pipelines?new=1", Permission.CREATE_PIPELINES, "workflow"),
     NavItem("", "Browse the catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "Add a user", "/settings/users", Permission.MANAGE_USERS, "user-plus"),
     NavItem("", "Review audit log", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),

@@ -17,9 +17,12 @@ from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
 from workbench.pages.genie import genie_page
 from workbench.pages.home import home_page
+from workbench.pages.job_logs import job_logs_page, run_detail_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
+from workbench.pages.pipeline_editor import pipeline_editor_page
+from workbench.pages.pipelines import pipelines_page, schedules_page
 from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.users import users_page
 from workbench.state.audit import AuditState
@@ -27,7 +30,10 @@ from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
 from workbench.state.genie import GenieState
 from workbench.state.home import HomeState
+from workbench.state.job_logs import JobLogsState
 from workbench.state.lineage import LineageState
+from workbench.state.pipeline_editor import PipelineEditorState
+from workbench.state.pipelines import PipelinesState
 from workbench.state.sql_editor import SqlEditorState
 from workbench.state.users import UsersState
 
@@ -59,6 +65,18 @@ app.add_page(home_page, route="/", title="Home · Workbench",
              on_load=[AuthState.check_access(""), HomeState.load])
 app.add_page(catalog_page, route="/catalog", title="Catalog · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), CatalogState.load])
+_VIEW_PIPELINES = AuthState.check_access(Permission.VIEW_PIPELINES.value)
+_VIEW_JOB_LOGS = AuthState.check_access(Permission.VIEW_JOB_LOGS.value)
+app.add_page(pipelines_page, route="/pipelines", title="Pipelines · Workbench",
+             on_load=[_VIEW_PIPELINES, PipelinesState.load])
+app.add_page(pipeline_editor_page, route="/pipelines/editor", title="Pipeline Editor · Workbench",
+             on_load=[_VIEW_PIPELINES, PipelineEditorState.load])
+app.add_page(job_logs_page, route="/pipelines/runs", title="Job Logs · Workbench",
+             on_load=[_VIEW_JOB_LOGS, JobLogsState.load_list])
+app.add_page(run_detail_page, route="/pipelines/runs/[run_id]", title="Run Detail · Workbench",
+             on_load=[_VIEW_JOB_LOGS, JobLogsState.load_run])
+app.add_page(schedules_page, route="/pipelines/schedules", title="Schedules · Workbench",
+             on_load=[_VIEW_PIPELINES, PipelinesState.load])
 app.add_page(lineage_page, route="/lineage", title="Lineage & Graph · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_LINEAGE.value), LineageState.load])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",

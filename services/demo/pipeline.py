@@ -27,9 +27,10 @@ def _first_admin() -> User | None:
     return find_by_email(row[0]) if row else None
 
 
-def ensure_pipeline() -> str | None:
-    """Create the demo pipeline when it is missing (and an admin exists to own it); returns a line to show."""
-    admin = _first_admin()
+def ensure_pipeline(owner: User | None = None) -> str | None:
+    """Create the demo pipeline when it is missing, owned by `owner` or the first admin (none: nothing to do);
+    returns a line to show."""
+    admin = owner or _first_admin()
     if admin is None:
         return None
     with db.connection() as conn:

@@ -23,9 +23,15 @@ expect.set_options(timeout=20_000)
 def app_url(migrated, workbench_home) -> str:
     """The app against the test database, with the demo warehouse loaded."""
     from services.demo import load as demo
+    from services.demo import pipeline as demo_pipeline
+    from services.identity import users
+    from services.identity.operator import current_operator
 
     if demo.warehouse_is_empty():
         demo.load(1)
+    owner = users.create_user(current_operator(), f"pipelines-{os.getpid()}@example.com", "admin",
+                              full_name="Pipeline Owner", password="correct-horse-battery").user
+    demo_pipeline.ensure_pipeline(owner)
     # The app shares two cores with Chromium and this test process: one model call can take longer than
     # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load).
     with _environment(WORKBENCH_LLM_TIMEOUT_S="180"), \

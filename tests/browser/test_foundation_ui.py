@@ -14,10 +14,12 @@ from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
+PIPELINES = ["Pipeline List", "Job Logs", "Schedules"]
 NAV_BY_ROLE = {
-    "viewer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph"],
-    "engineer": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Genie"],
-    "admin": ["Home", "Catalog", "SQL Editor", "Lineage & Graph", "Genie", "Users & Roles", "Audit Logs"],
+    "viewer": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph"],
+    "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph", "Genie"],
+    "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph", "Genie", "Users & Roles",
+              "Audit Logs"],
 }
 
 
