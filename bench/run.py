@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
     python -m bench.run [--only demo,home,sql,sql_overhead,catalog,lineage_extraction,lineage_impact,
-                         llm_gateway,genie,make_run]
+                         llm_gateway,genie,pipelines,make_run]
                         [--scales 1,10] [--warm-caches]
 """
 
@@ -15,7 +15,7 @@ os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfil
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
 ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway",
-       "genie", "make_run")
+       "genie", "pipelines", "make_run")
 
 
 def main() -> None:
@@ -74,6 +74,13 @@ def main() -> None:
             from bench import lineage
 
             lineage.run_impact()
+        if "pipelines" in chosen:
+            from bench import pipelines
+            from services.demo import load as demo
+
+            if demo.warehouse_is_empty():
+                demo.load(1)
+            pipelines.run()
         if "llm_gateway" in chosen:
             from bench import genie
 

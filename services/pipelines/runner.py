@@ -7,10 +7,12 @@ the run every quarter second and cancels the nodes' backends, so the database wo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +33,7 @@ from services.sql import roles as query_roles
 
 log = logging.getLogger("workbench.pipelines")
 POLL_S = 0.25
+RUN_LOCK = 7_231_100  # advisory lock class: one running run per pipeline
 
 
 @dataclass
@@ -286,6 +289,24 @@ def _run_nodes(definition: Definition, order: list[str], node_runner: _NodeRunne
     return outcomes
 
 
+@contextlib.contextmanager
+def _one_run_at_a_time(pipeline_id: str, control: Control, lines: list[str]) -> Iterator[bool]:
+    """Hold the pipeline's advisory lock for the run (two runs of one pipeline never swap the same tables at
+    once); wait for it while the run may still go on. Yields False when the run was stopped while waiting."""
+    with psycopg.connect(db.database_url(), autocommit=True) as conn:
+        said = False
+        while not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                               (RUN_LOCK, pipeline_id)).fetchone()[0]:
+            if control.reason:
+                yield False
+                return
+            if not said:
+                lines.append(f"{datetime.now(UTC):%H:%M:%S} waiting for the pipeline's previous run to end")
+                said = True
+            time.sleep(POLL_S)
+        yield True
+
+
 def execute(run_id: str, worker: str = "") -> str:
     """Do one run (the queue's task body). Returns the run's final status; a run already taken, finished or
     cancelled is left alone."""
@@ -315,7 +336,9 @@ def execute(run_id: str, worker: str = "") -> str:
             control.start()
             writer_conninfo = query_roles.conninfo_for("writer")
             node_runner = _NodeRunner(run_id, pipeline, report, control, writer_conninfo)
-            outcomes = _run_nodes(definition, report.order, node_runner, control, run_id)
+            with _one_run_at_a_time(pipeline_id, control, run_lines) as ours:
+                if ours:
+                    outcomes = _run_nodes(definition, report.order, node_runner, control, run_id)
     except Exception as exc:  # the worker keeps going; the run records why it failed
         log.exception("pipeline run %s failed", run_id)
         error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, WorkbenchError) else str(exc)

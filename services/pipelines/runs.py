@@ -88,8 +88,7 @@ def create_run(conn: psycopg.Connection, pipeline: Pipeline, *, trigger: str, ac
         " now() + make_interval(secs => %s), '') RETURNING id::text",
         (pipeline.id, trigger, actor_id, attempt, retry_of, Jsonb(pipeline.definition.to_json()), delay_s)
     ).fetchone()[0]
-    job_id = enqueue(conn, RUN_TASK, queue_name=RUN_QUEUE, delay_s=delay_s, lock=f"pipeline:{pipeline.id}",
-                     job_run_id=run_id)
+    job_id = enqueue(conn, RUN_TASK, queue_name=RUN_QUEUE, delay_s=delay_s, job_run_id=run_id)
     conn.execute("UPDATE ip_workbench.job_runs SET queue_job_id = %s WHERE id = %s", (job_id, run_id))
     return run_id
 

@@ -36,7 +36,7 @@ async def _work(concurrency: int, name: str, install_signal_handlers: bool) -> N
     async with app.open_async():
         await app.run_worker_async(concurrency=concurrency, name=name, queues=list(QUEUES),
                                    install_signal_handlers=install_signal_handlers, listen_notify=True,
-                                   fetch_job_polling_interval=2.0, abort_job_polling_interval=2.0,
+                                   fetch_job_polling_interval=1.0, abort_job_polling_interval=2.0,
                                    delete_jobs="successful")
 
 
