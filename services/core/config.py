@@ -222,3 +222,10 @@ def settings() -> Settings:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         _dotenv_loaded = True
     return _cached(tuple(os.environ.get(name) for name in _READ))
+
+
+def child_environment() -> dict[str, str]:
+    """The environment a sandboxed child process (a Custom pipeline node) gets: PATH, HOME and a UTF-8
+    locale of this process, and none of its settings or credentials."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+            "LANG": "C.UTF-8"}

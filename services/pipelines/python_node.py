@@ -4,7 +4,6 @@ write the rows it returns into the node's target (typed from the values)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,10 +13,9 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from services.core.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT, child_environment
 from services.core.errors import QueryFailed
 from services.pipelines.materialize import STAGING_SUFFIX, Target
-from services.pipelines.python_sandbox import CONNINFO_VARIABLE
 
 MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 
@@ -25,15 +23,15 @@ MAX_OUTPUT_BYTES = 256 * 1024 * 1024
 def run_snippet(code: str, conninfo: str, timeout_s: float,
                 on_start: Callable[[subprocess.Popen], None] | None = None) -> list[dict[str, Any]]:
     """The rows `run(conn)` returns; QueryFailed with the snippet's traceback when it fails or overruns."""
-    environment = {"PATH": os.environ.get("PATH", ""), CONNINFO_VARIABLE: conninfo, "PYTHONPATH": str(PROJECT_ROOT),
-                   "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+    environment = {**child_environment(), "PYTHONPATH": str(PROJECT_ROOT)}
     process = subprocess.Popen([sys.executable, "-I", "-m", "services.pipelines.python_sandbox"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=environment, cwd=PROJECT_ROOT)
     if on_start is not None:
         on_start(process)
     try:
-        out, err = process.communicate(code.encode(), timeout=max(timeout_s, 0.1))
+        given = json.dumps({"code": code, "conninfo": conninfo}).encode()
+        out, err = process.communicate(given, timeout=max(timeout_s, 0.1))
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
