@@ -56,7 +56,10 @@ ALTER TABLE ip_workbench.job_runs
     ADD COLUMN definition jsonb,
     ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false,
     ADD COLUMN worker text,
+    ADD COLUMN heartbeat_at timestamptz,
     ADD COLUMN queue_job_id bigint;
+COMMENT ON COLUMN ip_workbench.job_runs.heartbeat_at IS
+    'Refreshed by the worker while the run runs; a running run whose heartbeat stopped lost its worker.';
 ALTER TABLE ip_workbench.job_runs ALTER COLUMN logs SET DEFAULT '';
 CREATE INDEX job_runs_pipeline_created ON ip_workbench.job_runs (pipeline_id, created_at DESC);
 CREATE INDEX job_runs_created ON ip_workbench.job_runs (created_at DESC);
@@ -131,7 +134,7 @@ DROP TABLE ip_workbench.pipeline_uploads, ip_workbench.webhook_deliveries, ip_wo
 DROP INDEX ip_workbench.job_runs_pipeline_created, ip_workbench.job_runs_created;
 ALTER TABLE ip_workbench.job_runs DROP COLUMN created_at, DROP COLUMN run_after, DROP COLUMN trigger,
     DROP COLUMN triggered_by, DROP COLUMN attempt, DROP COLUMN retry_of, DROP COLUMN definition,
-    DROP COLUMN cancel_requested, DROP COLUMN worker, DROP COLUMN queue_job_id;
+    DROP COLUMN cancel_requested, DROP COLUMN worker, DROP COLUMN heartbeat_at, DROP COLUMN queue_job_id;
 ALTER TABLE ip_workbench.pipelines DROP COLUMN timezone, DROP COLUMN webhook_urls, DROP COLUMN version,
     DROP COLUMN valid, DROP COLUMN next_run_at;
 """)

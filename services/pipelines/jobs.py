@@ -1,6 +1,6 @@
-"""The pipelines domain's scheduled job: every few seconds, queue a run of each enabled pipeline whose
-cron time has come. The scheduler leader only enqueues; workers run. A pipeline whose latest run is
-blocked is not started again until a person retries it."""
+"""The pipelines domain's scheduled job: every few seconds, fail the runs whose worker died and queue a run
+of each enabled pipeline whose cron time has come. The scheduler leader only enqueues; workers run. A
+pipeline whose latest run is blocked is not started again until a person retries it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from services.activity import feed as activity
 from services.core import db
 from services.core.errors import InvalidInput
 from services.core.scheduler import ScheduledJob
-from services.pipelines import runs, store
+from services.pipelines import runner, runs, store
 from services.pipelines.schedule import next_run_utc
 
 SCHEDULE_JOB_ID = "pipeline_schedules"
@@ -47,6 +47,15 @@ def enqueue_due(now: datetime | None = None) -> list[str]:
     return started
 
 
+def tick() -> None:
+    """The scheduler's job: fail runs whose worker died, then queue the due scheduled runs."""
+    try:
+        runner.recover_abandoned()
+    except Exception:  # the schedule must go on even if recovery cannot run this time
+        log.exception("recovering abandoned pipeline runs failed")
+    enqueue_due()
+
+
 def scheduled_jobs() -> list[ScheduledJob]:
     """The schedule tick."""
-    return [ScheduledJob(SCHEDULE_JOB_ID, "Pipeline schedules", enqueue_due, IntervalTrigger(seconds=TICK_SECONDS))]
+    return [ScheduledJob(SCHEDULE_JOB_ID, "Pipeline schedules", tick, IntervalTrigger(seconds=TICK_SECONDS))]

@@ -34,6 +34,7 @@ from services.sql import roles as query_roles
 log = logging.getLogger("workbench.pipelines")
 POLL_S = 0.25
 RUN_LOCK = 7_231_100  # advisory lock class: one running run per pipeline
+ABANDONED_AFTER_S = 60.0  # a running run without a heartbeat this long lost its worker
 
 
 @dataclass
@@ -114,8 +115,8 @@ class Control:
                 continue
             try:
                 with db.connection() as conn:
-                    row = conn.execute("SELECT cancel_requested FROM ip_workbench.job_runs WHERE id = %s",
-                                       (self.run_id,)).fetchone()
+                    row = conn.execute("UPDATE ip_workbench.job_runs SET heartbeat_at = now() WHERE id = %s"
+                                       " RETURNING cancel_requested", (self.run_id,)).fetchone()
             except Exception:
                 log.warning("pipeline watcher could not read run %s", self.run_id, exc_info=True)
                 continue
@@ -126,7 +127,7 @@ class Control:
 def _claim(run_id: str, worker: str) -> tuple | None:
     with db.connection() as conn:
         row = conn.execute(
-            "UPDATE ip_workbench.job_runs SET status = 'running', started_at = now(), worker = %s"
+            "UPDATE ip_workbench.job_runs SET status = 'running', started_at = now(), heartbeat_at = now(), worker = %s"
             " WHERE id = %s AND status = 'pending' AND NOT cancel_requested"
             " RETURNING pipeline_id::text, definition, attempt, trigger, triggered_by::text",
             (worker, run_id)).fetchone()
@@ -315,6 +316,7 @@ def execute(run_id: str, worker: str = "") -> str:
         return "skipped"
     pipeline_id, raw_definition, attempt, trigger, triggered_by = claimed
     control = Control(run_id, settings().pipeline_timeout_s)
+    control.start()  # heartbeat, cancel and timeout from the moment the run is ours
     run_lines = [f"{datetime.now(UTC):%H:%M:%S} run started on {worker or 'a worker'} (attempt {attempt}, {trigger})"]
     outcomes: dict[str, NodeOutcome] = {}
     error: str | None = None
@@ -333,7 +335,6 @@ def execute(run_id: str, worker: str = "") -> str:
             error = "Guardian validation failed: " + report.summary()
             run_lines.append(error)
         else:
-            control.start()
             writer_conninfo = query_roles.conninfo_for("writer")
             node_runner = _NodeRunner(run_id, pipeline, report, control, writer_conninfo)
             with _one_run_at_a_time(pipeline_id, control, run_lines) as ours:
@@ -408,3 +409,29 @@ def _refresh_catalog() -> None:
         log.info("catalog sync already running; the pipeline's targets are picked up by it")
     except Exception:
         log.exception("catalog refresh after a pipeline run failed")
+
+
+def recover_abandoned(silent_s: float = ABANDONED_AFTER_S) -> list[str]:
+    """Fail the runs whose worker died (no heartbeat for `silent_s`): their nodes are marked failed, the
+    previous tables are intact (a swap commits whole or not at all), and the usual rule follows: retried
+    once, then blocked. Returns their ids."""
+    with db.connection() as conn:
+        rows = conn.execute(
+            "UPDATE ip_workbench.job_runs SET heartbeat_at = now() WHERE status = 'running'"
+            " AND coalesce(heartbeat_at, started_at) < now() - make_interval(secs => %s)"
+            " RETURNING id::text, pipeline_id::text, attempt, trigger, triggered_by::text, worker", (silent_s,)
+        ).fetchall()
+        for run_id, *_rest in rows:
+            conn.execute("UPDATE ip_workbench.job_run_nodes SET status = 'failed', completed_at = now(),"
+                         " error_message = 'The worker running this node stopped.'"
+                         " WHERE job_run_id = %s AND status IN ('running', 'pending')", (run_id,))
+    recovered = []
+    for run_id, pipeline_id, attempt, trigger, triggered_by, worker in rows:
+        error = f"The worker running it ({worker or 'unknown'}) stopped without finishing it."
+        with db.connection() as conn:
+            logs = conn.execute("SELECT coalesce(logs, '') FROM ip_workbench.job_runs WHERE id = %s",
+                                (run_id,)).fetchone()[0]
+        _finish(run_id, pipeline_id, attempt, trigger, triggered_by, {}, Control(run_id, 0), error,
+                [*([logs] if logs else []), f"{datetime.now(UTC):%H:%M:%S} {error}"])
+        recovered.append(run_id)
+    return recovered

@@ -261,6 +261,15 @@ def test_a_run_killed_mid_swap_leaves_the_previous_table_intact(source, engineer
     assert _fingerprint(clean) == before
     with db.connection() as conn:
         assert conn.execute("SELECT to_regclass(%s) IS NOT NULL", (clean,)).fetchone()[0]
+    # The run lost its worker: the schedule tick's recovery fails it, and the retry rule applies.
+    assert runs.get(engineer, started.id).status == "running"
+    assert started.id in runner.recover_abandoned(silent_s=0)
+    dead = runs.get(engineer, started.id)
+    assert dead.status == "failed" and "stopped without finishing" in dead.error
+    assert {n.id: n.status for n in dead.nodes}["clean"] == "failed"
+    retry = runs.list_runs(engineer, spec["name"], limit=1)[0]
+    assert (retry.trigger, retry.retry_of) == ("retry", started.id)
+    runs.cancel(engineer, retry.id)
 
 
 def _swap_waiting(table: str) -> bool:

@@ -148,6 +148,31 @@ def _settings() -> rx.Component:
             spacing="2", width="100%")), collapsible=True, type="single", width="100%", variant="ghost")
 
 
+def _version_row(v: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(v["version"]), rx.table.cell(v["saved_at"]), rx.table.cell(v["saved_by"]),
+        rx.table.cell(rx.hstack(
+            rx.button("Diff to newest", size="1", variant="soft", on_click=S.show_diff(v["version"]),
+                      class_name="version-diff"),
+            rx.cond(S.can_edit & (v["version"] != S.version.to_string()),
+                    rx.button("Restore", size="1", variant="soft", color_scheme="amber",
+                              on_click=S.restore_version(v["version"]), class_name="version-restore")),
+            spacing="2")),
+        class_name="version-row")
+
+
+def _versions() -> rx.Component:
+    return rx.cond(~S.is_new, rx.accordion.root(rx.accordion.item(
+        header="Versions",
+        content=rx.vstack(
+            rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Version", "Saved", "By", "")])), rx.table.body(rx.foreach(S.versions, _version_row)),
+                width="100%", id="version-list"),
+            rx.cond(S.version_diff != "", rx.el.pre(S.version_diff, id="version-diff", style={
+                "fontSize": "12px", "whiteSpace": "pre-wrap", "background": "var(--gray-2)", "padding": "8px"})),
+            spacing="2", width="100%")), collapsible=True, type="single", width="100%", variant="ghost"))
+
+
 def _schedule_modal() -> rx.Component:
     return rx.dialog.root(rx.dialog.content(
         rx.dialog.title("Schedule"),
@@ -209,6 +234,7 @@ def pipeline_editor_page() -> rx.Component:
             width="100%", align="start", spacing="3"),
         _validation_panel(),
         _settings(),
+        _versions(),
         _schedule_modal(),
         _delete_modal(),
         rx.script(UNSAVED_GUARD),

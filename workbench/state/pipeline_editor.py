@@ -82,6 +82,8 @@ class PipelineEditorState(ServiceCalls, rx.State):
     cron_timezone: str = "UTC"
     cron_reading: str = ""
     cron_next: list[str] = []
+    versions: list[dict[str, str]] = []
+    version_diff: str = ""
     delete_open: bool = False
     impact_tables: list[str] = []
     impact_pipelines: list[str] = []
@@ -120,6 +122,8 @@ class PipelineEditorState(ServiceCalls, rx.State):
             self._show(pipeline)
             self.can_edit = store.may_edit(user, pipeline)
         self._refresh_completion()
+        self.version_diff = ""
+        await self.load_versions()
 
     def _show(self, pipeline: store.Pipeline) -> None:
         self.name, self.description, self.domain = pipeline.name, pipeline.description, pipeline.domain
@@ -367,6 +371,7 @@ class PipelineEditorState(ServiceCalls, rx.State):
         self.dirty, self._history = False, []
         self.message = (f"Saved version {applied.pipeline.version}." if applied.report.ok else
                         f"Saved version {applied.pipeline.version} as a disabled draft: validation failed.")
+        await self.load_versions()
         if was_new:
             return rx.redirect("/pipelines/editor?" + urlencode({"name": self.name}), replace=True)
         return None
@@ -442,6 +447,43 @@ class PipelineEditorState(ServiceCalls, rx.State):
         self.schedule, self.timezone, self.version = saved.schedule or "", saved.timezone, saved.version
         self.schedule_open = False
         self.message = f"Scheduled: {self.cron_reading} ({self.cron_timezone})."
+        await self.load_versions()
+
+    # ---- versions -------------------------------------------------------------------------------------
+
+    async def load_versions(self):
+        """Every saved version, newest first."""
+        if self.is_new:
+            self.versions = []
+            return
+        user, _ = await acting_user(self)
+        found = await self._call(store.versions, user, self.name)
+        if found is not FAILED:
+            self.versions = [{"version": str(v.version), "saved_at": f"{v.saved_at:%Y-%m-%d %H:%M}",
+                              "saved_by": v.saved_by or "—"} for v in found]
+
+    async def show_diff(self, version: str):
+        """What changed from that version to the newest one."""
+        user, _ = await acting_user(self)
+        text = await self._call(store.diff, user, self.name, int(version), self.version)
+        if text is not FAILED:
+            self.version_diff = text or f"Version {version} is the same as version {self.version}."
+
+    async def restore_version(self, version: str):
+        """Save that version again as the newest one."""
+        if self.dirty:
+            self.error = "Save or undo your changes before restoring a version."
+            return
+        user, client = await acting_user(self)
+        applied = await self._call(store.restore, user, self.name, int(version), client_address=client)
+        if applied is FAILED:
+            return
+        self._show(applied.pipeline)
+        self._show_report(applied.report)
+        self.sql_revision += 1
+        self.version_diff = ""
+        self.message = f"Version {version} restored as version {applied.pipeline.version}."
+        await self.load_versions()
 
     # ---- delete modal ---------------------------------------------------------------------------------
 
