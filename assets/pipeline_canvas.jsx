@@ -59,8 +59,8 @@ function Palette() {
   };
   return (
     <div className="wb-palette" style={{
-      position: "absolute", left: 10, top: 10, zIndex: 5, display: "flex", flexDirection: "column", gap: 6,
-      background: "white", border: "1px solid #dee2e6", borderRadius: 8, padding: 8, width: 130,
+      display: "flex", flexDirection: "column", gap: 6, background: "var(--gray-2, #f8f9fa)",
+      borderRight: "1px solid #dee2e6", padding: 8, width: 130, flex: "0 0 130px",
     }}>
       <div style={{ fontSize: 11, color: "#868e96" }}>Drag onto the canvas</div>
       {Object.entries(KINDS).map(([kind, k]) => (
@@ -102,12 +102,13 @@ function Canvas({ nodes, edges, editable, onAddNode, onConnectNodes, onMoveNode,
   const onDragOver = useCallback((event) => { event.preventDefault(); event.dataTransfer.dropEffect = "move"; }, []);
 
   return (
-    <div ref={wrapper} style={{ width: "100%", height: "100%", position: "relative" }} onDrop={onDrop}
-         onDragOver={onDragOver} className="wb-pipeline-canvas">
+    <div style={{ display: "flex", width: "100%", height: "100%" }}>
       {editable ? <Palette /> : null}
+      <div ref={wrapper} style={{ flex: 1, height: "100%", position: "relative" }} onDrop={onDrop}
+           onDragOver={onDragOver} className="wb-pipeline-canvas">
       <ReactFlow
         nodes={flowNodes} edges={flowEdges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
-        fitView fitViewOptions={{ maxZoom: 1 }} minZoom={0.2}
+        fitView fitViewOptions={{ maxZoom: 1, padding: 0.2 }} minZoom={0.2}
         nodesDraggable={!!editable} nodesConnectable={!!editable} elementsSelectable
         deleteKeyCode={editable ? ["Delete", "Backspace"] : null}
         onConnect={(c) => onConnectNodes && onConnectNodes(c.source, c.target)}
@@ -121,6 +122,7 @@ function Canvas({ nodes, edges, editable, onAddNode, onConnectNodes, onMoveNode,
         <Background gap={16} />
         <Controls showInteractive={false} />
       </ReactFlow>
+      </div>
     </div>
   );
 }

@@ -123,7 +123,6 @@ def test_schedule_modal_reads_the_cron_and_lists_next_runs(page: Page, make_user
     screenshot(page, "pipeline-schedule")
     page.click("#save-schedule")
     expect(page.locator("#editor-message")).to_contain_text("Scheduled")
-    page.get_by_text("Versions", exact=True).click()
     expect(page.locator("#version-list .version-row").first).to_contain_text("2")
     page.locator("#version-list .version-row").last.locator(".version-diff").click()
     expect(page.locator("#version-diff")).to_contain_text('+  "schedule": "30 6 * * 1-5"')

@@ -162,15 +162,15 @@ def _version_row(v: rx.Var) -> rx.Component:
 
 
 def _versions() -> rx.Component:
-    return rx.cond(~S.is_new, rx.accordion.root(rx.accordion.item(
-        header="Versions",
-        content=rx.vstack(
-            rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                "Version", "Saved", "By", "")])), rx.table.body(rx.foreach(S.versions, _version_row)),
-                width="100%", id="version-list"),
-            rx.cond(S.version_diff != "", rx.el.pre(S.version_diff, id="version-diff", style={
-                "fontSize": "12px", "whiteSpace": "pre-wrap", "background": "var(--gray-2)", "padding": "8px"})),
-            spacing="2", width="100%")), collapsible=True, type="single", width="100%", variant="ghost"))
+    return rx.cond(~S.is_new, rx.card(rx.vstack(
+        rx.heading("Versions", size="3"),
+        rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+            "Version", "Saved", "By", "")])), rx.table.body(rx.foreach(S.versions, _version_row)),
+            width="100%", id="version-list"),
+        rx.cond(S.version_diff != "", rx.el.pre(S.version_diff, id="version-diff", style={
+            "fontSize": "12px", "whiteSpace": "pre-wrap", "background": "var(--gray-2)", "padding": "8px",
+            "width": "100%"})),
+        spacing="2", width="100%"), width="100%"))
 
 
 def _schedule_modal() -> rx.Component:
