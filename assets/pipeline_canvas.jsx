@@ -76,7 +76,7 @@ function Palette() {
 
 function Canvas({ nodes, edges, editable, onAddNode, onConnectNodes, onMoveNode, onSelectNode, onDeleteEdges }) {
   const wrapper = useRef(null);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
   const incoming = useMemo(() => (nodes || []).map((n) => ({
     id: n.id,
     type: "pipeline",
@@ -86,6 +86,12 @@ function Canvas({ nodes, edges, editable, onAddNode, onConnectNodes, onMoveNode,
   })), [nodes]);
   const [flowNodes, setFlowNodes, onNodesChange] = useNodesState(incoming);
   useEffect(() => setFlowNodes(incoming), [incoming, setFlowNodes]);
+  // A node added or removed: bring every node into view again.
+  const count = incoming.length;
+  useEffect(() => {
+    const timer = setTimeout(() => fitView({ padding: 0.2, maxZoom: 1, duration: 0 }), 50);
+    return () => clearTimeout(timer);
+  }, [count, fitView]);
 
   const flowEdges = useMemo(() => (edges || []).map((e) => ({
     id: e.id, source: e.source, target: e.target, className: "wb-pipe-edge",

@@ -8,17 +8,13 @@ import uuid
 import httpx
 import pytest
 
-from services.core import db
 from services.pipelines import runner
+from tests.warehouse import source_table
 
 
 @pytest.fixture(scope="module")
 def source(demo_warehouse) -> str:
-    name = f"silver.a_{uuid.uuid4().hex[:8]}"
-    with db.connection() as conn:
-        conn.execute(f"CREATE TABLE {name} (id int, amount numeric)")
-        conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 10) g")
-    return name
+    return source_table("id int, amount numeric", "SELECT g, g FROM generate_series(1, 10) g", prefix="a")
 
 
 def _file(source: str) -> dict:

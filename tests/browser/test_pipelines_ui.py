@@ -11,35 +11,42 @@ from playwright.sync_api import Page, expect
 
 from services.core import db
 from tests.browser.conftest import screenshot, sign_in
+from tests.warehouse import source_table
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def source(app_url) -> str:
-    name = f"silver.ui_{uuid.uuid4().hex[:8]}"
-    with db.connection() as conn:
-        conn.execute(f"CREATE TABLE {name} (id int, amount numeric, vendor text)")
-        conn.execute(f"INSERT INTO {name} SELECT g, g * 2, 'v' || (g % 3) FROM generate_series(1, 30) g")
-    return name
+    return source_table("id int, amount numeric, vendor text",
+                        "SELECT g, g * 2, 'v' || (g % 3) FROM generate_series(1, 30) g", prefix="ui")
 
 
 def _drop(page: Page, kind: str, x: int, y: int) -> None:
     page.drag_and_drop(f"#palette-{kind}", "#pipeline-canvas .react-flow__pane", target_position={"x": x, "y": y})
 
 
-def _connect(page: Page, source: str, target: str) -> None:
-    out = page.locator(f"#node-{source} .wb-handle-out").bounding_box()
-    into = page.locator(f"#node-{target} .wb-handle-in").bounding_box()
-    page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=12)
-    page.mouse.up()
+def _connect(page: Page, source: str, target: str, edges_after: int) -> None:
+    """Drag from the source node's right handle to the target node's left handle, as a person does."""
+    for _attempt in range(3):
+        out = page.locator(f"#node-{source} .wb-handle-out").bounding_box()
+        into = page.locator(f"#node-{target} .wb-handle-in").bounding_box()
+        page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(out["x"] + 30, out["y"] + 10, steps=4)
+        page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=12)
+        page.mouse.up()
+        try:
+            expect(page.locator("#pipeline-canvas .react-flow__edge")).to_have_count(edges_after, timeout=5_000)
+            return
+        except AssertionError:
+            page.wait_for_timeout(500)  # the canvas was still moving; drag again
+    expect(page.locator("#pipeline-canvas .react-flow__edge")).to_have_count(edges_after)
 
 
 def _configure(page: Page, node: str, target: str, sql: str) -> None:
     page.locator(f"#node-{node}").click()
-    expect(page.locator("#node-panel")).to_contain_text(node)
+    expect(page.locator("#node-panel code").first).to_have_text(node)
     page.fill("#node-target", target)
     editor = page.locator("#node-sql .cm-content")
     editor.click()
@@ -60,14 +67,15 @@ def test_build_validate_fix_save_run_and_read_the_logs(page: Page, make_user, so
     page.click("#create-pipeline")
     expect(page).to_have_url(re.compile(r"/pipelines/editor\?name="))
     expect(page.locator("#palette-silver")).to_be_visible()
-    _drop(page, "silver", 220, 200)
+    _drop(page, "silver", 60, 200)
     expect(page.locator("#node-silver_1")).to_be_visible()
-    _drop(page, "gold", 520, 120)
-    _drop(page, "gold", 520, 320)
+    _drop(page, "gold", 340, 100)
+    expect(page.locator("#node-gold_1")).to_be_visible()
+    _drop(page, "gold", 340, 320)
     expect(page.locator("#node-gold_2")).to_be_visible()
-    _connect(page, "silver_1", "gold_1")
-    _connect(page, "silver_1", "gold_2")
-    expect(page.locator("#pipeline-canvas .react-flow__edge")).to_have_count(2)
+    expect(page.locator("#node-gold_2")).to_be_in_viewport(ratio=1)
+    _connect(page, "silver_1", "gold_1", 1)
+    _connect(page, "silver_1", "gold_2", 2)
     expect(page.locator("#unsaved-badge")).to_be_visible()
     clean, by_vendor, total = (f"silver.{name}_clean", f"gold.{name}_by_vendor", f"gold.{name}_total")
     _configure(page, "silver_1", clean, f"SELECT id, amount, vendor FROM {source} WHERE amount > 10")
@@ -86,6 +94,7 @@ def test_build_validate_fix_save_run_and_read_the_logs(page: Page, make_user, so
     page.click("#save")
     expect(page.locator("#editor-message")).to_have_text("Saved version 1.")
     expect(page.locator("#unsaved-badge")).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/pipelines/editor\?name={name}$"))
     screenshot(page, "pipeline-editor")
     page.click("#run-now")
     page.click("#open-run")

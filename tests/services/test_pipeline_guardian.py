@@ -13,16 +13,12 @@ from services.core.errors import InvalidInput
 from services.demo import pipeline as demo_pipeline
 from services.pipelines import guardian, store
 from services.pipelines.definition import parse_definition, parse_spec, parse_spec_text
+from tests.warehouse import source_table
 
 
 @pytest.fixture(scope="module")
 def source(demo_warehouse) -> str:
-    """A small silver table of its own: silver.g_<hex>(id int, amount numeric, name text)."""
-    name = f"silver.g_{uuid.uuid4().hex[:8]}"
-    with db.connection() as conn:
-        conn.execute(f"CREATE TABLE {name} (id int, amount numeric, name text)")
-        conn.execute(f"INSERT INTO {name} VALUES (1, 10, 'a'), (2, 20, 'b')")
-    return name
+    return source_table("id int, amount numeric, name text", "VALUES (1, 10, 'a'), (2, 20, 'b')", prefix="g")
 
 
 def _node(node_id: str, node_type: str, sql: str, target: str, **data) -> dict:

@@ -21,15 +21,13 @@ from services.core.errors import Conflict, PermissionDenied
 from services.pipelines import ingest, jobs, runner, runs, store
 from services.pipelines.definition import parse_spec
 from services.sql import roles as query_roles
+from tests.warehouse import source_table
 
 
 @pytest.fixture(scope="module")
 def source(demo_warehouse) -> str:
-    name = f"silver.r_{uuid.uuid4().hex[:8]}"
-    with db.connection() as conn:
-        conn.execute(f"CREATE TABLE {name} (id int, amount numeric, name text)")
-        conn.execute(f"INSERT INTO {name} SELECT g, g * 10, 'n' || g FROM generate_series(1, 1000) g")
-    return name
+    return source_table("id int, amount numeric, name text",
+                        "SELECT g, g * 10, 'n' || g FROM generate_series(1, 1000) g", prefix="r")
 
 
 @pytest.fixture

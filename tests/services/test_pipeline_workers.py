@@ -18,17 +18,14 @@ import pytest
 from services.core import db
 from services.pipelines import runner, runs, store, webhooks
 from services.pipelines.definition import parse_spec
+from tests.warehouse import source_table
 
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
 
 
 @pytest.fixture(scope="module")
 def source(demo_warehouse) -> str:
-    name = f"silver.w_{uuid.uuid4().hex[:8]}"
-    with db.connection() as conn:
-        conn.execute(f"CREATE TABLE {name} (id int, amount numeric)")
-        conn.execute(f"INSERT INTO {name} SELECT g, g FROM generate_series(1, 100) g")
-    return name
+    return source_table("id int, amount numeric", "SELECT g, g FROM generate_series(1, 100) g", prefix="w")
 
 
 def _pipeline(engineer, source: str, **extra) -> str:

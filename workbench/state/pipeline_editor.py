@@ -372,8 +372,9 @@ class PipelineEditorState(ServiceCalls, rx.State):
         self.message = (f"Saved version {applied.pipeline.version}." if applied.report.ok else
                         f"Saved version {applied.pipeline.version} as a disabled draft: validation failed.")
         await self.load_versions()
-        if was_new:
-            return rx.redirect("/pipelines/editor?" + urlencode({"name": self.name}), replace=True)
+        if was_new:  # the address names the saved pipeline now (no reload: the message stays)
+            address = json.dumps("/pipelines/editor?" + urlencode({"name": self.name}))
+            return rx.call_script(f"window.history.replaceState(null, '', {address})")
         return None
 
     async def run_now(self):
