@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
     python -m bench.run [--only demo,home,sql,sql_overhead,catalog,lineage_extraction,lineage_impact,
-                         llm_gateway,genie,pipelines,make_run]
+                         llm_gateway,genie,pipelines,quality,make_run]
                         [--scales 1,10] [--warm-caches]
 """
 
@@ -15,7 +15,7 @@ os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfil
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
 ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway",
-       "genie", "pipelines", "make_run")
+       "genie", "pipelines", "quality", "make_run")
 
 
 def main() -> None:
@@ -81,6 +81,13 @@ def main() -> None:
             if demo.warehouse_is_empty():
                 demo.load(1)
             pipelines.run()
+        if "quality" in chosen:
+            from bench import quality
+            from services.demo import load as demo
+
+            if demo.warehouse_is_empty():
+                demo.load(1)
+            quality.run()
         if "llm_gateway" in chosen:
             from bench import genie
 

@@ -19,9 +19,10 @@ sign_in = chromium_tools.sign_in
 expect.set_options(timeout=20_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url(migrated, workbench_home) -> str:
-    """The app against the test database, with the demo warehouse loaded."""
+    """The app against the test database, with the demo warehouse loaded. It stops after the browser tests:
+    its task-queue worker must not take the runs that later service tests queue and run themselves."""
     from services.demo import load as demo
     from services.demo import pipeline as demo_pipeline
     from services.identity import users
