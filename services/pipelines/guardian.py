@@ -234,7 +234,7 @@ def _read_only(ctx: _Context) -> None:
             ctx.broken.setdefault(node.id, step.step)
             continue
         if classified.kind != "SelectStmt" or classified.writes:
-            what = "SELECT … INTO" if classified.kind == "SelectStmt" else policy._label(classified.kind)
+            what = "SELECT … INTO" if classified.kind == "SelectStmt" else policy.describe(classified.kind)
             step.fail(node.id, f"A node is one read-only query; {what} writes. Only the runner writes the"
                                " node's target.")
             ctx.broken.setdefault(node.id, step.step)

@@ -242,3 +242,8 @@ _LABELS = {
 def _label(kind: str) -> str:
     """The SQL words a person would use for a statement kind."""
     return _LABELS.get(kind, kind.removesuffix("Stmt").upper())
+
+
+def describe(kind: str) -> str:
+    """A statement kind in a person's words (DELETE, CREATE TABLE …), for messages of other domains."""
+    return _label(kind)

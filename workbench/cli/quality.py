@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
+from services.core.errors import InvalidInput
 from services.quality import profile as profiling
-from workbench.cli.base import echo_json, operator
-from workbench.responses.quality import ProfileOut
+from services.quality import testing
+from workbench.cli.base import acting_user, echo_json, operator
+from workbench.responses.quality import ProfileOut, TableRunOut
 
 
 @click.group("dq")
@@ -30,3 +35,33 @@ def dq_profile(table: str, as_json: bool) -> None:
         distinct = "?" if c.distinct is None else f"{c.distinct:,}"
         click.echo(f"  {c.name:<28} {c.type:<24} nulls {c.null_fraction:>7.2%}  distinct {distinct:>10}"
                    f"  min {c.min}  max {c.max}")
+
+
+@dq_group.command("apply")
+@click.argument("file")
+@click.option("--as", "email", required=True)
+def dq_apply(file: str, email: str) -> None:
+    """Store the tests of a dbt-style YAML file (version: 2, models: …); idempotent."""
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Cannot read {file}: {exc}.") from None
+    counts = testing.apply_yaml(acting_user(email), text)
+    click.echo(", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+@dq_group.command("run")
+@click.argument("table")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def dq_run(table: str, email: str, as_json: bool) -> None:
+    """Run SCHEMA.TABLE's tests now; exits 1 when an error-severity test fails."""
+    run = testing.run_table(acting_user(email), table)
+    if as_json:
+        echo_json(TableRunOut.of(run))
+    else:
+        click.echo(f"{run.table}: score {run.score if run.score is not None else '-'}")
+        for t in run.tests:
+            click.echo(f"  {'PASS' if t.passed else 'FAIL'} [{t.severity}] {t.name}: {t.message}")
+    if any(not t.passed and t.severity == "error" for t in run.tests):
+        sys.exit(1)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.quality.profile import TableProfile
+from services.quality.testing import TableRun
 
 
 class ColumnProfileOut(BaseModel):
@@ -43,3 +44,31 @@ class ProfileOut(BaseModel):
         return cls(table=found.table, rows=found.rows, sampled=found.sampled, sample_percent=found.sample_percent,
                    distinct_method=found.distinct_method, seconds=found.seconds, profiled_at=found.profiled_at,
                    columns=[ColumnProfileOut(**c.__dict__) for c in found.columns])
+
+
+class TestResultOut(BaseModel):
+    name: str
+    type: str
+    column: str | None
+    passed: bool
+    failing_rows: int
+    rows_checked: int
+    severity: str
+    dimension: str
+    message: str
+    sql: str
+    duration_ms: float
+    sample: list[dict[str, Any]] = Field(description="Up to 20 failing rows.")
+    remediation: str
+
+
+class TableRunOut(BaseModel):
+    table: str
+    score: float | None = Field(description="0–100 (formula in the README); null without results.")
+    dimensions: dict[str, float]
+    tests: list[TestResultOut]
+
+    @classmethod
+    def of(cls, run: TableRun) -> TableRunOut:
+        return cls(table=run.table, score=run.score, dimensions=run.dimensions,
+                   tests=[TestResultOut(**t.__dict__) for t in run.tests])
