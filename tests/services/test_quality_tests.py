@@ -10,6 +10,7 @@ from services.catalog import sync as catalog_sync
 from services.core import db
 from services.core.errors import InvalidInput, PermissionDenied
 from services.quality import score as scoring
+from services.quality import suggest as suggestions
 from services.quality import testing
 from tests.warehouse import source_table
 
@@ -145,3 +146,19 @@ def test_the_score_formula():
     assert scoring.score([o("accepted_values", "error", "validity", False, 50, 100),
                           o("row_count", "error", "volume", True, 0, 100)]) == 71.4
     assert scoring.by_dimension([o("unique", "warn", "uniqueness", False, 10, 100)]) == {"uniqueness": 90.0}
+
+
+def test_suggestions_from_a_profile_pass_on_the_data_they_came_from(make_user, demo_warehouse):
+    engineer, _ = make_user("engineer")
+    table = source_table("id int, kind text, note text",
+                         "SELECT g, 'k' || (g % 3), CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' END"
+                         " FROM generate_series(1, 30) g", prefix="dqs")
+    catalog_sync.sync(embed=False)
+    names = {s.name: s for s in suggestions.suggest(engineer, table)}
+    assert set(names) == {"not_null_id", "unique_id", "not_null_kind", "accepted_values_kind",
+                          "accepted_values_note"}
+    assert names["accepted_values_kind"].config == {"values": ["k0", "k1", "k2"]}
+    assert suggestions.accept(engineer, table) == list(names)
+    run = testing.run_table(engineer, table)
+    assert run.score == 100.0 and len(run.tests) == 5
+    assert suggestions.suggest(engineer, table) == []

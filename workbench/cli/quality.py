@@ -9,6 +9,7 @@ import click
 
 from services.core.errors import InvalidInput
 from services.quality import profile as profiling
+from services.quality import suggest as suggestions
 from services.quality import testing
 from workbench.cli.base import acting_user, echo_json, operator
 from workbench.responses.quality import ProfileOut, TableRunOut
@@ -65,3 +66,18 @@ def dq_run(table: str, email: str, as_json: bool) -> None:
             click.echo(f"  {'PASS' if t.passed else 'FAIL'} [{t.severity}] {t.name}: {t.message}")
     if any(not t.passed and t.severity == "error" for t in run.tests):
         sys.exit(1)
+
+
+@dq_group.command("suggest")
+@click.argument("table")
+@click.option("--as", "email", required=True)
+@click.option("--accept", is_flag=True, help="Store every suggestion as a test.")
+def dq_suggest(table: str, email: str, accept: bool) -> None:
+    """Tests SCHEMA.TABLE's current data would pass, from a fresh profile."""
+    user = acting_user(email)
+    if accept:
+        stored = suggestions.accept(user, table)
+        click.echo(f"stored {len(stored)} tests: {', '.join(stored) or '-'}")
+        return
+    for spec in suggestions.suggest(user, table):
+        click.echo(f"{spec.name}  ({spec.type}{' ' + str(spec.config) if spec.config else ''})")
