@@ -18,6 +18,14 @@ ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "
        "genie", "pipelines", "quality", "make_run")
 
 
+def _demo_warehouse() -> None:
+    """The demo warehouse, loaded once when a benchmark needs it."""
+    from services.demo import load as demo
+
+    if demo.warehouse_is_empty():
+        demo.load(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default=",".join(ALL), help="comma-separated subset of " + ", ".join(ALL))
@@ -47,24 +55,18 @@ def main() -> None:
             home_page.run()
         if "sql" in chosen:
             from bench import query_service
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             query_service.run()
         if "sql_overhead" in chosen and "sql" not in chosen:
             from bench import query_service
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             query_service.overhead()
         if "catalog" in chosen:
             from bench import catalog
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             catalog.run()
         if "lineage_extraction" in chosen:
             from bench import lineage
@@ -76,17 +78,13 @@ def main() -> None:
             lineage.run_impact()
         if "pipelines" in chosen:
             from bench import pipelines
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             pipelines.run()
         if "quality" in chosen:
             from bench import quality
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             quality.run()
         if "llm_gateway" in chosen:
             from bench import genie
@@ -94,10 +92,8 @@ def main() -> None:
             genie.run_overhead()
         if "genie" in chosen:
             from bench import genie
-            from services.demo import load as demo
 
-            if demo.warehouse_is_empty():
-                demo.load(1)
+            _demo_warehouse()
             genie.run_accuracy()
         if "make_run" in chosen:
             from bench import make_run
