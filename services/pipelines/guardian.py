@@ -90,9 +90,10 @@ class _Context:
     broken: dict[str, int] = field(default_factory=dict)  # node → the step that failed it; later steps skip it
     reads: dict[str, set[str]] = field(default_factory=dict)
     outputs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    writers: dict[str, str] = field(default_factory=dict)  # target → the node writing it
 
-    def node_of_target(self) -> dict[str, str]:
-        return {n.target.lower(): n.id for n in self.definition.nodes if n.target}
+    def __post_init__(self) -> None:
+        self.writers = {n.target.lower(): n.id for n in self.definition.nodes if n.target}
 
 
 def _line_col_offset(text: str, line: int, col: int) -> int:
@@ -254,7 +255,7 @@ def _tables_read(tree: exp.Expression) -> list[exp.Table]:
 
 def _exists(ctx: _Context, live: dict[str, dict[str, list[tuple[str, str]]]], uploads: set[str]) -> None:
     step = ctx.steps[4]
-    targets = ctx.node_of_target()
+    targets = ctx.writers
     for node in ctx.definition.nodes:
         if node.kind == "ingest" and node.upload_id not in uploads:
             step.fail(node.id, f"The uploaded file {node.upload_id} does not exist; upload it again.")
@@ -298,7 +299,7 @@ def _columns(ctx: _Context, live: dict[str, dict[str, list[tuple[str, str]]]]) -
         unknown_upstream = False
         for name in ctx.reads.get(node_id, ()):
             db_name, table = name.split(".", 1)
-            owner = ctx.node_of_target().get(name)
+            owner = ctx.writers.get(name)
             if owner is not None and owner != node_id:
                 if owner not in ctx.outputs:
                     unknown_upstream = True
@@ -397,7 +398,7 @@ def _dry_run(ctx: _Context, conn: psycopg.Connection) -> None:
                 continue
             if node.kind != "sql" or node_id in ctx.broken:
                 continue
-            if any(ctx.node_of_target().get(r) not in (None, node_id) and r not in replacements
+            if any(ctx.writers.get(r) not in (None, node_id) and r not in replacements
                    for r in ctx.reads.get(node_id, ())):
                 step.messages.append(Message(node_id, "Not planned: an upstream node's output is not known."))
                 continue
@@ -438,7 +439,7 @@ def _permissions(ctx: _Context, conn: psycopg.Connection, owner_role: str | None
         if not allowed or not allowed[0]:
             step.fail(node.id, f"The pipeline writer may not create tables in {schema_name}.")
         for name in sorted(ctx.reads.get(node.id, ())):
-            if name in ctx.node_of_target():
+            if name in ctx.writers:
                 continue
             readable = conn.execute("SELECT has_table_privilege(%s, to_regclass(%s), 'SELECT')",
                                     (writer, name)).fetchone()[0]

@@ -166,9 +166,10 @@ def apply(actor: Any, spec: PipelineSpec, *, client_address: str | None = None) 
     authorize(actor, Permission.CREATE_PIPELINES, client_address=client_address)
     spec = PipelineSpec(**{**spec.__dict__, "name": check_name(spec.name)})
     with db.connection() as conn:
-        existing_row = conn.execute("SELECT id FROM ip_workbench.pipelines WHERE name = %s FOR UPDATE",
-                                    (spec.name,)).fetchone()
-        existing = find(conn, spec.name) if existing_row else None
+        try:
+            existing: Pipeline | None = find(conn, spec.name, lock=True)
+        except NotFound:
+            existing = None
         if existing is not None:
             require_edit(actor, existing, client_address=client_address)
         owner_role = existing.owner_role if existing else actor.role

@@ -107,7 +107,7 @@ def schedules_page() -> rx.Component:
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", size="1", id="schedule-notice")),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                "Pipeline", "Cron", "Reads", "Timezone", "Next run (UTC)", "Last run", "Enabled")])),
+                "Pipeline", "Cron", "In words", "Timezone", "Next run (UTC)", "Last run", "Enabled")])),
             rx.table.body(rx.foreach(S.scheduled_rows, _schedule_row)),
             width="100%", id="schedule-list"),
         rx.cond(S.scheduled_rows.length() == 0, rx.text("No pipeline has a schedule.", color_scheme="gray")),
