@@ -8,6 +8,9 @@ from typing import Any
 
 import psycopg
 
+from services.activity import feed as activity
+from services.activity import notify
+from services.activity.notify import Event
 from services.catalog import search as catalog_search
 from services.catalog.postgrest import parse
 from services.core import db
@@ -105,10 +108,24 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
                     raise InvalidInput(str(exc)) from exc
             conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s", (owner, current.id))
             changes["owner"] = users.normalize_email(owner_email) or None
+            if changes["owner"] and changes["owner"] != current.owner_email:
+                _notify_owner(conn, current, changes["owner"], actor)
         catalog_search.refresh_table(conn, current.id)
         audit.record(action="catalog_edited", actor=actor, target=f"{current.schema_name}.{current.table_name}",
                      client_address=client_address, details=changes, conn=conn)
     return get_table(actor, qualified)
+
+
+def _notify_owner(conn: Any, table: TableInfo, owner: str, actor: Any) -> None:
+    """Tell the new owner (through the owner_assigned alert rules) and note it in the activity feed."""
+    qualified = f"{table.schema_name}.{table.table_name}"
+    notify.emit(conn, Event("owner_assigned", qualified, "info", f"You now own {qualified}",
+                            f"{actor.email} made {owner} the owner of {qualified} in Workbench"
+                            f" (data-quality score {'not measured' if table.dq_score is None else table.dq_score}).",
+                            table_id=table.id, recipients=(owner,), link=f"/quality/table?name={qualified}"),
+                in_app=False)
+    activity.record(conn, "catalog", f"{owner} now owns {qualified}", status="info",
+                    actor_id=actor.id, link=f"/catalog?table={qualified}")
 
 
 def edit_column(actor: Any, qualified: str, column: str, description: str | None,

@@ -47,6 +47,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_PIPELINE_RETRY_DELAY_S", "300"),
     Variable("WORKBENCH_WEBHOOK_TIMEOUT_S", "5"),
     Variable("WORKBENCH_UPLOAD_MAX_MB", "100"),
+    Variable("WORKBENCH_SECRET_KEY", "unset: a key file in WORKBENCH_HOME"),
+    Variable("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
     Variable("WORKBENCH_NEO4J_URI", "unset: lineage graph questions in Postgres"),
     Variable("WORKBENCH_NEO4J_USER", "neo4j"),
@@ -93,6 +95,8 @@ class Settings:
     pipeline_retry_delay_s: float
     webhook_timeout_s: float
     upload_max_mb: float
+    secret_key: str | None
+    slack_webhook_base: str
     qdrant_url: str | None
     neo4j_uri: str | None
     neo4j_user: str
@@ -121,6 +125,11 @@ class Settings:
     def admin_credentials_file(self) -> Path:
         """File holding the first admin's generated password (mode 600)."""
         return self.home / "admin-credentials.txt"
+
+    @property
+    def secret_key_file(self) -> Path:
+        """The generated key that encrypts stored secrets when WORKBENCH_SECRET_KEY is unset (mode 600)."""
+        return self.home / "secret.key"
 
     @property
     def langfuse_enabled(self) -> bool:
@@ -181,6 +190,8 @@ def _parse(env: dict[str, str]) -> Settings:
         pipeline_retry_delay_s=read.number("WORKBENCH_PIPELINE_RETRY_DELAY_S", 300),
         webhook_timeout_s=read.number("WORKBENCH_WEBHOOK_TIMEOUT_S", 5, minimum=0.1),
         upload_max_mb=read.number("WORKBENCH_UPLOAD_MAX_MB", 100, minimum=0.001),
+        secret_key=read.text("WORKBENCH_SECRET_KEY"),
+        slack_webhook_base=read.text("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services").rstrip("/"),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),
         neo4j_uri=read.text("WORKBENCH_NEO4J_URI"),
         neo4j_user=read.text("WORKBENCH_NEO4J_USER", "neo4j"),

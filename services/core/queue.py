@@ -34,6 +34,12 @@ def enqueue(conn: psycopg.Connection, task_name: str, *, queue_name: str, delay_
     return job_id
 
 
+def retry_delay_s(attempts: int) -> float:
+    """Delay before the next attempt of an outbound delivery after `attempts` failures: 10 s, 20 s, 40 s …
+    at most an hour."""
+    return float(min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
 def worker_connector(database_url: str) -> procrastinate.PsycopgConnector:
     """An async connector for a worker: its own pool, its sessions looking in the queue's schema."""
     return procrastinate.PsycopgConnector(conninfo=database_url,

@@ -40,6 +40,7 @@ class Node:
     upload_id: str | None = None
     upload_format: str | None = None
     python: str = ""
+    quality_gate: bool = False
     x: float = 0.0
     y: float = 0.0
 
@@ -64,6 +65,8 @@ class Node:
             data["source"] = {"upload_id": self.upload_id, "format": self.upload_format}
         if self.kind == "python":
             data["python"] = self.python
+        if self.quality_gate:
+            data["quality_gate"] = True
         return {"id": self.id, "type": self.type, "data": data, "position": {"x": self.x, "y": self.y}}
 
 
@@ -167,6 +170,11 @@ def _node(raw: Any, index: int) -> Node:
             raise InvalidInput(f"{where}: data.source.format must be one of {', '.join(UPLOAD_FORMATS)}.")
         if node_type != "bronze":
             raise InvalidInput(f"{where}: only bronze nodes ingest uploaded files.")
+    quality_gate = data.get("quality_gate", False)
+    if not isinstance(quality_gate, bool):
+        raise InvalidInput(f"{where}: quality_gate is true or false.")
+    if quality_gate and materialization == "view":
+        raise InvalidInput(f"{where}: a quality gate tests a table; a view node cannot be one.")
     position = raw.get("position") or {}
     position = _object(position, f"{where}: position")
     return Node(
@@ -176,7 +184,7 @@ def _node(raw: Any, index: int) -> Node:
         target=_text(data.get("target"), f"{where}: target", limit=200).strip(),
         materialization=materialization, unique_key=tuple(unique_key),
         upload_id=upload_id, upload_format=upload_format,
-        python=_text(data.get("python"), f"{where}: Python", limit=MAX_PYTHON_CHARS),
+        python=_text(data.get("python"), f"{where}: Python", limit=MAX_PYTHON_CHARS), quality_gate=quality_gate,
         x=_number(position.get("x"), f"{where}: position.x"), y=_number(position.get("y"), f"{where}: position.y"))
 
 

@@ -20,11 +20,11 @@ from sqlglot.errors import OptimizeError, ParseError
 from sqlglot.optimizer.qualify import qualify
 
 from services.core import db
+from services.core.cron import check_cron, check_timezone
 from services.core.errors import InvalidInput, PermissionDenied, QueryFailed
 from services.core.warehouse import LAYERS
 from services.identity.rbac import Permission, is_allowed
 from services.pipelines.definition import Definition
-from services.pipelines.schedule import check_cron, check_timezone
 from services.sql import policy
 from services.sql import roles as query_roles
 from services.sql.completion import live_columns

@@ -11,10 +11,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from services.activity import feed as activity
 from services.core import db
+from services.core.cron import next_run_utc
 from services.core.errors import InvalidInput
 from services.core.scheduler import ScheduledJob
 from services.pipelines import runner, runs, store
-from services.pipelines.schedule import next_run_utc
 
 SCHEDULE_JOB_ID = "pipeline_schedules"
 TICK_SECONDS = 15

@@ -19,22 +19,29 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from services.activity import alerts
+from services.activity import alerts, notify
 from services.activity import feed as activity
+from services.activity.notify import Event
 from services.catalog import sync as catalog_sync
 from services.core import db
 from services.core.config import settings
 from services.core.errors import Conflict, QueryFailed, WorkbenchError
+from services.core.table_names import find_table
 from services.lineage import store as lineage_store
 from services.pipelines import guardian, ingest, materialize, python_node, runs, store, webhooks
 from services.pipelines.definition import Definition, Node, parse_definition
 from services.pipelines.materialize import Target
+from services.quality import runs as quality_runs
 from services.sql import roles as query_roles
 
 log = logging.getLogger("workbench.pipelines")
 POLL_S = 0.25
 RUN_LOCK = 7_231_100  # advisory lock class: one running run per pipeline
 ABANDONED_AFTER_S = 60.0  # a running run without a heartbeat this long lost its worker
+
+
+class QualityGateFailed(WorkbenchError):
+    """A gate node's table failed an error-severity data-quality test."""
 
 
 @dataclass
@@ -201,6 +208,8 @@ class _NodeRunner:
                 with db.connection() as conn:
                     materialize.swap(conn, target)
                 outcome.say(f"swapped {node.target} in")
+            if node.quality_gate:
+                self._gate(node, outcome)
             outcome.status = "completed"
             outcome.say(f"completed: {outcome.rows or 0:,} rows in {time.perf_counter() - started:.2f} s")
         except Exception as exc:  # any failure is this node's outcome, never the worker's crash
@@ -240,6 +249,24 @@ class _NodeRunner:
         outcome.rows = materialize.build_staging(writer, target, node.sql, view=node.materialization == "view")
         outcome.say(f"built {materialize.staging_name(target)}: {outcome.rows:,} rows")
         return True
+
+    def _gate(self, node: Node, outcome: NodeOutcome) -> None:
+        """Run the target's tests now; an error-severity failure fails the node, so its dependants are skipped."""
+        with db.connection() as conn:
+            ref = find_table(conn, node.target)
+            tested = ref is not None and conn.execute("SELECT 1 FROM ip_workbench.dq_tests WHERE table_id = %s"
+                                                      " LIMIT 1", (ref.id,)).fetchone()
+        if not tested:
+            outcome.say(f"quality gate: {node.target} has no data-quality tests yet; nothing to check")
+            return
+        checked = quality_runs.run_now(ref, "gate", job_run_id=self.run_id,
+                                       actor_label=f"pipeline {self.pipeline.name}")
+        blocking = [t for t in checked.failed if t.severity == "error"]
+        outcome.say(f"quality gate: {len(checked.tests)} tests, {len(checked.failed)} failed"
+                    f" ({len(blocking)} of severity error), score {checked.score}")
+        if blocking:
+            raise QualityGateFailed(f"Quality gate on {node.target}: {', '.join(t.name for t in blocking)} failed"
+                                    f" ({'; '.join(t.message for t in blocking[:3])}); its dependants do not run.")
 
     def _drop_staging(self, target: Target) -> None:
         try:
@@ -380,14 +407,16 @@ def _finish(run_id: str, pipeline_id: str, attempt: int, trigger: str, triggered
                                        retry_of=run_id, delay_s=retry_delay)
             conn.execute("UPDATE ip_workbench.job_runs SET logs = logs || %s WHERE id = %s",
                          (f"\nretry {retry_id} queued to start in {retry_delay:g} s", run_id))
-            alerts.raise_alert(conn, "error", f"pipeline:{pipeline.name}",
-                               f"Pipeline {pipeline.name} failed ({error[:300] if error else 'see logs'});"
-                               f" it is retried once in {retry_delay:g} s. Owner: {pipeline.owner_email or '—'}.")
+            notify.emit(conn, Event("pipeline_failed", f"pipeline:{pipeline.name}", "error",
+                                    f"Pipeline {pipeline.name} failed",
+                                    f"{error[:300] if error else 'see logs'}; it is retried once in {retry_delay:g} s."
+                                    f" Owner: {pipeline.owner_email or '—'}.", link=f"/pipelines/runs/{run_id}"))
         elif status == "blocked":
-            alerts.raise_alert(conn, "error", f"pipeline:{pipeline.name}",
-                               f"Pipeline {pipeline.name} is blocked: its retry failed too"
-                               f" ({error[:300] if error else 'see logs'}). Retry it by hand from Job Logs."
-                               f" Owner: {pipeline.owner_email or '—'}.")
+            notify.emit(conn, Event("pipeline_failed", f"pipeline:{pipeline.name}", "error",
+                                    f"Pipeline {pipeline.name} is blocked",
+                                    f"its retry failed too ({error[:300] if error else 'see logs'}). Retry it by hand"
+                                    f" from Job Logs. Owner: {pipeline.owner_email or '—'}.",
+                                    link=f"/pipelines/runs/{run_id}"))
         completed_nodes = [pipeline.definition.node(n) for n, o in outcomes.items() if o.status == "completed"]
         for node in completed_nodes:
             if node is not None and node.kind == "sql":
@@ -396,9 +425,19 @@ def _finish(run_id: str, pipeline_id: str, attempt: int, trigger: str, triggered
                                               sql=f"CREATE TABLE {node.target} AS {node.sql}",
                                               created_by=pipeline.owner_id)
         webhooks.queue_run_summary(conn, pipeline, runs.read(conn, run_id))
+        _queue_quality_runs(conn, run_id, [n for n in completed_nodes if n is not None and not n.quality_gate])
     if completed_nodes:
         _refresh_catalog()
     return status
+
+
+def _queue_quality_runs(conn: psycopg.Connection, run_id: str, nodes: list[Node]) -> None:
+    """Queue the tests of the tables the run wrote (gates ran theirs already)."""
+    for node in nodes:
+        ref = find_table(conn, node.target)
+        if ref and conn.execute("SELECT 1 FROM ip_workbench.dq_tests WHERE table_id = %s LIMIT 1",
+                                (ref.id,)).fetchone():
+            quality_runs.queue_run(conn, ref.id, "pipeline", job_run_id=run_id)
 
 
 def _refresh_catalog() -> None:

@@ -17,6 +17,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from services.core import db
+from services.core.cron import check_cron, check_timezone, next_run_utc
 from services.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.identity import audit
 from services.identity.rbac import Permission, Role, authorize
@@ -24,7 +25,6 @@ from services.lineage import graph as lineage_graph
 from services.lineage import store as lineage_store
 from services.pipelines import guardian
 from services.pipelines.definition import Definition, PipelineSpec, check_name, parse_definition
-from services.pipelines.schedule import check_cron, check_timezone, next_run_utc
 
 
 @dataclass(frozen=True)

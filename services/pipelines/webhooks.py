@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from services.activity import alerts
 from services.core import db
 from services.core.config import settings
-from services.core.queue import enqueue
+from services.core.queue import enqueue, retry_delay_s
 
 if TYPE_CHECKING:
     from services.pipelines.runs import Run
@@ -53,11 +53,6 @@ def queue_run_summary(conn: psycopg.Connection, pipeline: Pipeline, run: Run) ->
     return ids
 
 
-def backoff_s(attempts: int) -> float:
-    """Delay before the next attempt: 10 s, 20 s, 40 s … at most an hour."""
-    return float(min(10 * 2 ** max(attempts - 1, 0), 3600))
-
-
 def deliver(delivery_id: int) -> str:
     """Send one delivery (the queue's task body); returns its status afterwards."""
     with db.connection() as conn:
@@ -85,7 +80,7 @@ def deliver(delivery_id: int) -> str:
             alerts.raise_alert(conn, "error", "webhooks", f"A run summary could not be delivered to {url} after"
                                                           f" {attempts} attempts: {error}")
             return "failed"
-        delay = backoff_s(attempts)
+        delay = retry_delay_s(attempts)
         conn.execute("UPDATE ip_workbench.webhook_deliveries SET attempts = %s, last_error = %s,"
                      " next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
                      (attempts, error, delay, delivery_id))

@@ -60,6 +60,7 @@ class TestResult:
     sample: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     remediation: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +69,13 @@ class TableRun:
     score: float | None
     dimensions: dict[str, float]
     tests: list[TestResult]
+    run_id: str = ""
+    slo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[TestResult]:
+        """The tests that did not pass."""
+        return [t for t in self.tests if not t.passed]
 
 
 # ---- tests as code --------------------------------------------------------------------------------------
@@ -248,19 +256,10 @@ def _table_level(conn: psycopg.Connection, reader: psycopg.Connection, ref: Tabl
     return not changes, "; ".join(changes) or "no change", "", {"columns": columns}
 
 
-def run_table(actor: Any, qualified: str, *, client_address: str | None = None) -> TableRun:
-    """Run every test of schema.table now, keep the results and update its score (engineers, admins,
-    service principals)."""
-    authorize_quality_run(actor, client_address=client_address)
-    with db.connection() as conn:
-        ref = resolve_table(conn, qualified)
-        tests = table_tests(conn, ref)
-    return run_tests(ref, tests, actor_label=getattr(actor, "email", None))
-
-
-def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: str | None = None) -> TableRun:
-    """Run the given tests of one table as the reader role; store results and the score."""
-    run_id = str(uuid.uuid4())
+def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: str | None = None,
+              run_id: str | None = None) -> TableRun:
+    """Run the given tests of one table as the reader role; store results (under `run_id`) and the score."""
+    run_id = run_id or str(uuid.uuid4())
     results: list[TestResult] = []
     table = sql.SQL("{}.{}").format(sql.Identifier(ref.schema_name), sql.Identifier(ref.table_name))
     with psycopg.connect(query_roles.conninfo_for("reader"), autocommit=True) as reader, \
@@ -277,7 +276,8 @@ def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: 
                     text, details, checked = query.as_string(reader), {}, rows
                 else:
                     passed, message, text, details = _table_level(conn, reader, ref, spec, rows, test_id)
-                    failing, sample, checked = (0 if passed else 1), [], rows
+                    sample = []
+                    failing, checked = (0 if passed else 1), rows
             except psycopg.Error as exc:
                 raise QueryFailed(f"Test {spec.name} on {ref.qualified} could not run: "
                                   f"{(exc.diag.message_primary or str(exc)).strip()}", sqlstate=exc.sqlstate) from exc
@@ -285,7 +285,8 @@ def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: 
                                 failing_rows=failing, rows_checked=checked, severity=spec.severity,
                                 dimension=spec.dimension, sql=text,
                                 duration_ms=round((time.perf_counter() - started) * 1000, 2), sample=sample,
-                                message=message, remediation="" if passed else REMEDIATION[spec.type])
+                                message=message, remediation="" if passed else REMEDIATION[spec.type],
+                                details=details)
             results.append(result)
             conn.execute(
                 "INSERT INTO ip_workbench.dq_test_results (table_id, test_id, test_name, test_type, column_name,"
@@ -298,7 +299,8 @@ def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: 
                     for r in results]
         table_score = scoring.score(outcomes)
         conn.execute("UPDATE ip_workbench.tables SET dq_score = %s WHERE id = %s", (table_score, ref.id))
-    return TableRun(table=ref.qualified, score=table_score, dimensions=scoring.by_dimension(outcomes), tests=results)
+    return TableRun(table=ref.qualified, score=table_score, dimensions=scoring.by_dimension(outcomes), tests=results,
+                    run_id=run_id)
 
 
 def latest_score(actor: Any, qualified: str) -> float | None:

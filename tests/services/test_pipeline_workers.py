@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ import pytest
 from services.core import db
 from services.pipelines import runner, runs, store, webhooks
 from services.pipelines.definition import parse_spec
+from tests.receivers import http_receiver
 from tests.warehouse import source_table
 
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
@@ -77,40 +75,22 @@ def test_two_worker_processes_run_twenty_queued_runs_exactly_once(source, make_u
     assert sorted(count for _link, count in per_run) == [1] * 20
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    """Answers 500 to the first POST, 200 afterwards; keeps every body."""
-
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append(body)
-        self.send_response(500 if len(type(self).received) == 1 else 200)
-        self.end_headers()
-
-    def log_message(self, *_args) -> None:
-        return
-
-
 @pytest.fixture
 def receiver():
-    _Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
+    with http_receiver(fail_first=1) as peer:
+        yield peer
 
 
 def test_run_summaries_reach_the_webhook_and_a_failed_delivery_is_retried(source, make_user, receiver):
+    hook = f"{receiver.url}/hook"
     engineer = make_user("engineer")[0]
-    name = _pipeline(engineer, source, webhook_urls=[receiver, "http://127.0.0.1:9/closed"])
+    name = _pipeline(engineer, source, webhook_urls=[hook, "http://127.0.0.1:9/closed"])
     started = runs.start(engineer, name)
     runner.execute(started.id, "test")
     with db.connection() as conn:
         deliveries = conn.execute("SELECT id, url FROM ip_workbench.webhook_deliveries WHERE job_run_id = %s"
                                   " ORDER BY id", (started.id,)).fetchall()
-    assert [url for _id, url in deliveries] == [receiver, "http://127.0.0.1:9/closed"]
+    assert [url for _id, url in deliveries] == [hook, "http://127.0.0.1:9/closed"]
     (to_receiver, _), (to_closed, _) = deliveries
     assert webhooks.deliver(to_receiver) == "pending"  # the receiver answered 500
     assert webhooks.deliver(to_closed) == "pending"  # nothing listens there
@@ -124,9 +104,9 @@ def test_run_summaries_reach_the_webhook_and_a_failed_delivery_is_retried(source
     assert rows[to_receiver].startswith("HTTP 500") and "Connect" in rows[to_closed]
     assert retries == 2
     assert webhooks.deliver(to_receiver) == "delivered"
-    body = _Receiver.received[-1]
+    body = receiver.posts[-1].body
     assert (body["job_run_id"], body["status"], body["pipeline"], body["rows_processed"]) == \
         (started.id, "completed", name, 100)
     assert body["nodes"] == [{"id": "n", "status": "completed", "rows": 100, "target": body["nodes"][0]["target"]}]
     assert webhooks.deliver(to_receiver) == "delivered"  # delivered once; a repeat is a no-op
-    assert len(_Receiver.received) == 2
+    assert len(receiver.posts) == 2

@@ -9,9 +9,9 @@ import pytest
 from services.catalog import sync as catalog_sync
 from services.core import db
 from services.core.errors import InvalidInput, PermissionDenied
+from services.quality import runs, testing
 from services.quality import score as scoring
 from services.quality import suggest as suggestions
-from services.quality import testing
 from tests.warehouse import source_table
 
 
@@ -60,7 +60,7 @@ def test_each_type_counts_its_failing_rows(tables, make_user):
     assert testing.apply_yaml(engineer, _yaml(child, parent))["added"] == 10
     again = testing.apply_yaml(engineer, _yaml(child, parent))
     assert again == {"added": 0, "updated": 0, "removed": 0, "unchanged": 10}
-    run = testing.run_table(engineer, child)
+    run = runs.run_table(engineer, child)
     got = {t.name: (t.passed, t.failing_rows) for t in run.tests}
     assert got == {
         "unique_id": (False, 2), "not_null_id": (True, 0), "not_null_amount": (False, 4),
@@ -76,7 +76,7 @@ def test_each_type_counts_its_failing_rows(tables, make_user):
     assert float(stored) == run.score
     with db.connection() as conn:
         conn.execute(f"ALTER TABLE {child} ADD COLUMN note text")
-    changed = {t.name: (t.passed, t.message) for t in testing.run_table(engineer, child).tests}
+    changed = {t.name: (t.passed, t.message) for t in runs.run_table(engineer, child).tests}
     assert changed["schema_change"] == (False, "added note")
 
 
@@ -101,7 +101,7 @@ models:
       - name: seen
         tests: [freshness]
 """)
-    run = testing.run_table(engineer, good)
+    run = runs.run_table(engineer, good)
     assert [t.name for t in run.tests if not t.passed] == [] and run.score == 100.0
 
 
@@ -129,7 +129,7 @@ def test_bad_files_are_clear_errors_and_change_nothing(tables, make_user, text, 
 def test_viewers_cannot_apply_or_run(tables, make_user):
     viewer, _ = make_user("viewer")
     with pytest.raises(PermissionDenied):
-        testing.run_table(viewer, tables[1])
+        runs.run_table(viewer, tables[1])
     with pytest.raises(PermissionDenied):
         testing.apply_yaml(viewer, "version: 2\nmodels: []")
 
@@ -159,6 +159,6 @@ def test_suggestions_from_a_profile_pass_on_the_data_they_came_from(make_user, d
                           "accepted_values_note"}
     assert names["accepted_values_kind"].config == {"values": ["k0", "k1", "k2"]}
     assert suggestions.accept(engineer, table) == list(names)
-    run = testing.run_table(engineer, table)
+    run = runs.run_table(engineer, table)
     assert run.score == 100.0 and len(run.tests) == 5
     assert suggestions.suggest(engineer, table) == []

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
+from services.core import cron as schedules
 from services.core import db
 from services.core.errors import InvalidInput, NotFound
 from services.pipelines import guardian, ingest, runner, runs, store
-from services.pipelines import schedule as pipeline_schedule
 from services.pipelines.definition import PipelineSpec, parse_spec_text
 from services.runtime import worker as queue_worker
 from workbench.cli.base import acting_user, echo_json, operator
@@ -226,7 +226,7 @@ def pipeline_set_schedule(name: str, cron: str | None, timezone: str, clear: boo
     if not clear and not cron:
         raise InvalidInput("Give a cron expression, or --clear.")
     pipeline = store.set_schedule(acting_user(email), name, None if clear else cron, timezone)
-    preview = pipeline_schedule.preview(pipeline.schedule, pipeline.timezone) if pipeline.schedule else None
+    preview = schedules.preview(pipeline.schedule, pipeline.timezone) if pipeline.schedule else None
     if as_json:
         echo_json(SchedulePreviewOut.of(preview) if preview else PipelineOut.of(pipeline))
         return

@@ -9,8 +9,8 @@ import click
 
 from services.core.errors import InvalidInput
 from services.quality import profile as profiling
+from services.quality import runs, testing
 from services.quality import suggest as suggestions
-from services.quality import testing
 from workbench.cli.base import acting_user, echo_json, operator
 from workbench.responses.quality import ProfileOut, TableRunOut
 
@@ -57,7 +57,7 @@ def dq_apply(file: str, email: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def dq_run(table: str, email: str, as_json: bool) -> None:
     """Run SCHEMA.TABLE's tests now; exits 1 when an error-severity test fails."""
-    run = testing.run_table(acting_user(email), table)
+    run = runs.run_table(acting_user(email), table)
     if as_json:
         echo_json(TableRunOut.of(run))
     else:

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.core.cron import SchedulePreview
 from services.pipelines.guardian import Report
 from services.pipelines.runs import Run
-from services.pipelines.schedule import SchedulePreview
 from services.pipelines.store import Applied, Impact, Pipeline, Version
 
 

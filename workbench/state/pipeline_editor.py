@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from services.core import cron as schedules
 from services.core.errors import InvalidInput
 from services.identity import rbac
 from services.identity.rbac import Permission
 from services.pipelines import guardian, ingest, runs, store
-from services.pipelines import schedule as pipeline_schedule
 from services.pipelines.definition import PipelineSpec, parse_definition
 from services.sql import completion as warehouse_schema
 from workbench.state.auth import acting_user
@@ -427,7 +427,7 @@ class PipelineEditorState(ServiceCalls, rx.State):
 
     def _preview(self) -> None:
         try:
-            preview = pipeline_schedule.preview(self.cron, self.cron_timezone)
+            preview = schedules.preview(self.cron, self.cron_timezone)
         except InvalidInput as exc:
             self.cron_reading, self.cron_next = str(exc), []
             return

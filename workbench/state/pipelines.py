@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from services.core.cron import describe
 from services.core.errors import InvalidInput
 from services.identity import rbac
 from services.identity.rbac import Permission
 from services.pipelines import store
 from services.pipelines.definition import check_name
-from services.pipelines.schedule import describe
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls

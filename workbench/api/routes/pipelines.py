@@ -10,10 +10,10 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from services.core import cron as schedules
 from services.identity.rbac import Permission, authorize
 from services.identity.users import User
 from services.pipelines import guardian, runs, store
-from services.pipelines import schedule as pipeline_schedule
 from services.pipelines.definition import parse_spec
 from workbench.api.deps import client_address, principal
 from workbench.api.errors import COMMON, error_responses
@@ -79,7 +79,7 @@ async def schedule_preview(cron: str, timezone: str = "UTC",
                            user: User = Depends(principal)) -> SchedulePreviewOut:  # noqa: B008
     """A cron expression in words and its next five runs in the timezone."""
     authorize(user, Permission.VIEW_PIPELINES)
-    return SchedulePreviewOut.of(pipeline_schedule.preview(cron, timezone))
+    return SchedulePreviewOut.of(schedules.preview(cron, timezone))
 
 
 @router.get("/api/pipelines/{pipeline}", responses=error_responses(*COMMON))

@@ -1,0 +1,12 @@
+"""The activity domain's queue task: one alert notification. Workers import this module."""
+
+from __future__ import annotations
+
+from services.activity import notify
+from services.core.queue import queue
+
+
+@queue.task(name=notify.DELIVER_TASK, queue=notify.DELIVER_QUEUE)
+def deliver_alert(delivery_id: int) -> str:
+    """Send one alert notification."""
+    return notify.deliver(delivery_id)
