@@ -122,7 +122,7 @@ def send(url: str, title: str, body: str, severity: str = "info") -> str | None:
     sender = apprise.Apprise()
     if not sender.add(url):
         return "the channel URL is not one Apprise accepts"
-    with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
+    with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as captured:
         sent = sender.notify(body=body, title=title, notify_type=kind)
         details = captured.getvalue().strip()
     if sent:

@@ -20,7 +20,8 @@ def spec() -> PipelineSpec:
     return parse_spec_text(DEMO_PIPELINE_FILE.read_text(encoding="utf-8"))
 
 
-def _first_admin() -> User | None:
+def first_admin() -> User | None:
+    """The earliest active admin, who owns what the demo creates."""
     with db.connection() as conn:
         row = conn.execute("SELECT email FROM ip_workbench.users WHERE role = 'admin' AND is_active"
                            " ORDER BY created_at LIMIT 1").fetchone()
@@ -30,7 +31,7 @@ def _first_admin() -> User | None:
 def ensure_pipeline(owner: User | None = None) -> str | None:
     """Create the demo pipeline when it is missing, owned by `owner` or the first admin (none: nothing to do);
     returns a line to show."""
-    admin = owner or _first_admin()
+    admin = owner or first_admin()
     if admin is None:
         return None
     with db.connection() as conn:

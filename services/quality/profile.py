@@ -219,3 +219,19 @@ def history(actor: Any, qualified: str, column: str, *, limit: int = 50) -> list
             " WHERE p.table_id = %s AND c ->> 'name' = %s ORDER BY profiled_at DESC LIMIT %s",
             (ref.id, column, max(1, min(limit, 500)))).fetchall()
     return [{"profiled_at": at, "rows": rows_count, **entry} for at, rows_count, entry in reversed(rows)]
+
+
+def latest(actor: Any, qualified: str) -> TableProfile | None:
+    """The table's newest kept profile, or None (View Data Quality)."""
+    authorize(actor, Permission.VIEW_DATA_QUALITY)
+    with db.connection() as conn:
+        ref = resolve_table(conn, qualified)
+        row = conn.execute("SELECT rows, sampled, sample_percent, columns, seconds, profiled_at, distinct_method"
+                           " FROM ip_workbench.dq_profiles WHERE table_id = %s ORDER BY profiled_at DESC LIMIT 1",
+                           (ref.id,)).fetchone()
+    if row is None:
+        return None
+    return TableProfile(table=ref.qualified, rows=row[0], sampled=row[1],
+                        sample_percent=float(row[2]) if row[2] is not None else None,
+                        columns=[ColumnProfile(**c) for c in row[3]], seconds=float(row[4]), profiled_at=row[5],
+                        distinct_method=row[6])

@@ -6,6 +6,7 @@ import click
 
 from services.demo import load as demo
 from services.demo import pipeline as demo_pipeline
+from services.demo import quality as demo_quality
 
 
 @click.group("demo")
@@ -24,3 +25,5 @@ def demo_load(scale: int) -> None:
                f"({result.total_rows / result.seconds:,.0f} rows/s)")
     if created := demo_pipeline.ensure_pipeline():
         click.echo(created)
+    if tested := demo_quality.ensure_tests(demo_pipeline.first_admin()):
+        click.echo(tested)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from workbench.cli import apikey, catalog, demo, genie, lineage, pipeline, quality, setup, sql, user
+from workbench.cli import alerts, apikey, catalog, demo, genie, lineage, pipeline, quality, setup, sql, user
 from workbench.cli.base import WorkbenchGroup
 
 
@@ -15,7 +15,8 @@ def main() -> None:
 
 for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_group, sql.sql_command,
                 catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group,
-                pipeline.pipeline_group, pipeline.worker_command, quality.dq_group):
+                pipeline.pipeline_group, pipeline.worker_command, quality.dq_group, alerts.alerts_group,
+                setup.secret_key):
     main.add_command(command)
 
 

@@ -1,4 +1,4 @@
-"""`workbench dq …`: data quality (profiling now; tests, scores and alerts follow)."""
+"""`workbench dq …`: data quality — profiles, tests as code, runs, SLOs and schedules."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import click
 
 from services.core.errors import InvalidInput
 from services.quality import profile as profiling
-from services.quality import runs, testing
+from services.quality import runs, schedules, slo, testing
 from services.quality import suggest as suggestions
 from workbench.cli.base import acting_user, echo_json, operator
-from workbench.responses.quality import ProfileOut, TableRunOut
+from workbench.responses.quality import ProfileOut, RunSummaryOut, TableRunOut
 
 
 @click.group("dq")
@@ -81,3 +81,49 @@ def dq_suggest(table: str, email: str, accept: bool) -> None:
         return
     for spec in suggestions.suggest(user, table):
         click.echo(f"{spec.name}  ({spec.type}{' ' + str(spec.config) if spec.config else ''})")
+
+
+@dq_group.command("queue")
+@click.argument("table")
+@click.option("--as", "email", required=True)
+def dq_queue(table: str, email: str) -> None:
+    """Queue a run of SCHEMA.TABLE's tests for a worker; prints the run id."""
+    click.echo(runs.request_run(acting_user(email), table))
+
+
+@dq_group.command("runs")
+@click.argument("table")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def dq_runs(table: str, email: str, as_json: bool) -> None:
+    """SCHEMA.TABLE's test runs, oldest first."""
+    found = runs.history(acting_user(email), table)
+    if as_json:
+        echo_json([RunSummaryOut.of(r) for r in found])
+        return
+    for r in found:
+        click.echo(f"{r.created_at:%Y-%m-%d %H:%M:%S}  {r.trigger:<9} {r.status:<10} score"
+                   f" {r.score if r.score is not None else '-'}  failed {r.tests_failed or 0}/{r.tests_total or 0}")
+
+
+@dq_group.command("slo")
+@click.argument("table")
+@click.option("--freshness-hours", type=int, help="Newest data at most this many hours old (omit to clear).")
+@click.option("--completeness-pct", type=float, help="At least this % of values present (omit to clear).")
+@click.option("--as", "email", required=True)
+def dq_slo(table: str, freshness_hours: int | None, completeness_pct: float | None, email: str) -> None:
+    """Set SCHEMA.TABLE's SLOs (checked on every test run)."""
+    slo.set_slo(acting_user(email), table, freshness_hours=freshness_hours, completeness_pct=completeness_pct)
+    click.echo(f"{table}: freshness {freshness_hours or '-'} h, completeness {completeness_pct or '-'} %")
+
+
+@dq_group.command("schedule")
+@click.argument("table")
+@click.argument("cron", required=False, default="")
+@click.option("--timezone", default="UTC", show_default=True)
+@click.option("--as", "email", required=True)
+def dq_schedule(table: str, cron: str, timezone: str, email: str) -> None:
+    """Run SCHEMA.TABLE's tests on CRON (five fields; leave it out to remove the schedule)."""
+    saved = schedules.set_schedule(acting_user(email), table, cron, timezone)
+    click.echo(f"{table}: {saved.description} ({saved.timezone}), next {saved.next_run_at:%Y-%m-%d %H:%M} UTC"
+               if saved else f"{table}: no schedule")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from services.catalog import sync as catalog_sync
-from services.core import db, migrations
+from services.core import db, migrations, secrets
 from services.core.config import settings
 from services.demo import load as demo
 from services.demo import pipeline as demo_pipeline
+from services.demo import quality as demo_quality
 from services.identity import users
 from services.sql import roles as query_roles
 
@@ -63,3 +64,11 @@ def setup(skip_demo: bool) -> None:
     click.echo(f"catalog: {synced.tables_total} tables and views ({synced.writes} changes synced)")
     if not demo.warehouse_is_empty() and (created_pipeline := demo_pipeline.ensure_pipeline()):
         click.echo(created_pipeline)
+    if not demo.warehouse_is_empty() and (tested := demo_quality.ensure_tests(demo_pipeline.first_admin())):
+        click.echo(tested)
+
+
+@click.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for WORKBENCH_SECRET_KEY (set the same value on every machine of a deployment)."""
+    click.echo(secrets.new_key())
