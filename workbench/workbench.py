@@ -23,8 +23,11 @@ from workbench.pages.login import login_page
 from workbench.pages.not_found import not_found_page
 from workbench.pages.pipeline_editor import pipeline_editor_page
 from workbench.pages.pipelines import pipelines_page, schedules_page
+from workbench.pages.quality import results_page, scorecards_page, table_page
+from workbench.pages.quality_alerts import alerts_page
 from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.users import users_page
+from workbench.state.alerts import AlertsState
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
@@ -34,6 +37,7 @@ from workbench.state.job_logs import JobLogsState
 from workbench.state.lineage import LineageState
 from workbench.state.pipeline_editor import PipelineEditorState
 from workbench.state.pipelines import PipelinesState
+from workbench.state.quality import ResultsState, ScorecardsState, TableQualityState
 from workbench.state.sql_editor import SqlEditorState
 from workbench.state.users import UsersState
 
@@ -43,7 +47,7 @@ app = rx.App(api_transformer=api)
 @contextlib.asynccontextmanager
 async def _scheduler():
     """Every domain's scheduled jobs run in whichever app process leads; each process also runs
-    WORKBENCH_APP_WORKERS task-queue workers (pipeline runs, webhook deliveries)."""
+    WORKBENCH_APP_WORKERS task-queue workers (pipeline runs, test runs, webhook and alert deliveries)."""
     running = Scheduler(scheduled_jobs)
     running.start()
     workers = [BackgroundWorker(name=f"{default_name()}-app{i + 1}") for i in range(settings().app_workers)]
@@ -77,6 +81,15 @@ app.add_page(run_detail_page, route="/pipelines/runs/[run_id]", title="Run Detai
              on_load=[_VIEW_JOB_LOGS, JobLogsState.load_run])
 app.add_page(schedules_page, route="/pipelines/schedules", title="Schedules · Workbench",
              on_load=[_VIEW_PIPELINES, PipelinesState.load])
+_VIEW_QUALITY = AuthState.check_access(Permission.VIEW_DATA_QUALITY.value)
+app.add_page(scorecards_page, route="/quality", title="Data Quality · Workbench",
+             on_load=[_VIEW_QUALITY, ScorecardsState.load])
+app.add_page(table_page, route="/quality/table", title="Table Scorecard · Workbench",
+             on_load=[_VIEW_QUALITY, TableQualityState.load])
+app.add_page(results_page, route="/quality/results", title="Test Results · Workbench",
+             on_load=[_VIEW_QUALITY, ResultsState.load])
+app.add_page(alerts_page, route="/quality/alerts", title="Alerts · Workbench",
+             on_load=[AuthState.check_access(Permission.CONFIGURE_DQ_ALERTS.value), AlertsState.load])
 app.add_page(lineage_page, route="/lineage", title="Lineage & Graph · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_LINEAGE.value), LineageState.load])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",

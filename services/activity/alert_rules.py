@@ -61,7 +61,7 @@ def _check(name: str, event: str, table: str | None, threshold: float | None, re
     if event not in EVENTS:
         raise InvalidInput(f"Unknown event {event!r}; one of {', '.join(EVENTS)}.")
     if EVENTS[event] and threshold is None:
-        raise InvalidInput(f"A {event} rule needs --threshold: the {EVENTS[event]}.")
+        raise InvalidInput(f"A {event} rule needs a threshold: the {EVENTS[event]}.")
     if not EVENTS[event] and threshold is not None:
         raise InvalidInput(f"A {event} rule takes no threshold.")
     if event == "score_below" and not 0 <= threshold <= 100:

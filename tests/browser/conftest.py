@@ -25,6 +25,7 @@ def app_url(migrated, workbench_home) -> str:
     its task-queue worker must not take the runs that later service tests queue and run themselves."""
     from services.demo import load as demo
     from services.demo import pipeline as demo_pipeline
+    from services.demo import quality as demo_quality
     from services.identity import users
     from services.identity.operator import current_operator
 
@@ -33,6 +34,7 @@ def app_url(migrated, workbench_home) -> str:
     owner = users.create_user(current_operator(), f"pipelines-{os.getpid()}@example.com", "admin",
                               full_name="Pipeline Owner", password="correct-horse-battery").user
     demo_pipeline.ensure_pipeline(owner)
+    demo_quality.ensure_tests(owner)
     # The app shares two cores with Chromium and this test process: one model call can take longer than
     # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load).
     with _environment(WORKBENCH_LLM_TIMEOUT_S="180"), \

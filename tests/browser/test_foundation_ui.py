@@ -15,11 +15,12 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 PIPELINES = ["Pipeline List", "Job Logs", "Schedules"]
+QUALITY = ["Scorecards", "Test Results"]
 NAV_BY_ROLE = {
-    "viewer": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph"],
-    "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph", "Genie"],
-    "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, "Lineage & Graph", "Genie", "Users & Roles",
-              "Audit Logs"],
+    "viewer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph"],
+    "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph", "Genie"],
+    "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Alerts", "Lineage & Graph", "Genie",
+              "Users & Roles", "Audit Logs"],
 }
 
 
