@@ -85,6 +85,8 @@ def main() -> None:
             from bench import quality
 
             _demo_warehouse()
+            quality.run_tests_over_demo()
+            quality.alert_latency()
             quality.run()
         if "llm_gateway" in chosen:
             from bench import genie

@@ -4,8 +4,8 @@ distinct, min/max, mean and standard deviation for numbers, text lengths), inste
 Distinct counts are exact (`count(DISTINCT …)` in the same scan) up to EXACT_DISTINCT_MAX_ROWS rows; above
 that they are Postgres's own estimate from ANALYZE (`pg_stats.n_distinct`, the Haas–Stokes estimator over a
 sample of 300 × default_statistics_target rows), labelled `distinct_exact: false`. Tables above
-SAMPLE_ABOVE_ROWS are scanned through `TABLESAMPLE SYSTEM` at a rate that reads about that many rows, and the
-rate is reported. Top values come from the planner's statistics (most common values and their frequencies).
+SAMPLE_ABOVE_ROWS are scanned through `TABLESAMPLE SYSTEM` at a rate that reads about SAMPLE_TARGET_ROWS rows,
+and the rate is reported. Top values come from the planner's statistics (most common values and their frequencies).
 Every profile is kept, so a column's history can be charted."""
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from services.identity.rbac import Permission, authorize
 from services.quality.permissions import authorize_quality_run
 
 EXACT_DISTINCT_MAX_ROWS = 2_000_000
-SAMPLE_ABOVE_ROWS = 5_000_000
+# A TABLESAMPLE scan runs without Postgres's parallel workers, so only a small sample beats a full parallel scan
+# (measured on 10M rows, 2 cores: a 50 % sample 8.2 s, the full scan 6.3 s): sample above 20M rows, reading ~5M.
+SAMPLE_ABOVE_ROWS = 20_000_000
+SAMPLE_TARGET_ROWS = 5_000_000
 PROFILE_TIMEOUT = "10min"
 TOP_VALUES = 5
 
@@ -110,12 +113,13 @@ def _aggregates(columns: list[_Column], exact_distinct: bool) -> tuple[list[sql.
         elif column.comparable and column.category in ("N", "D", "S", "T", "U", "E", "V"):
             wanted += [("min", sql.SQL("min({})::text").format(c)), ("max", sql.SQL("max({})::text").format(c))]
         if column.category == "N":
-            wanted += [("mean", sql.SQL("avg({})::float8").format(c)),
-                       ("stddev", sql.SQL("stddev_samp({})::float8").format(c))]
+            # float8 arithmetic: numeric's exact sums cost more than the rest of the scan together.
+            wanted += [("mean", sql.SQL("avg({}::float8)").format(c)),
+                       ("stddev", sql.SQL("stddev_samp({}::float8)").format(c))]
         if column.category == "S":
             length = sql.SQL("length({})").format(c)
             wanted += [("min_length", sql.SQL("min({})").format(length)),
-                       ("mean_length", sql.SQL("avg({})::float8").format(length)),
+                       ("mean_length", sql.SQL("avg({}::float8)").format(length)),
                        ("max_length", sql.SQL("max({})").format(length))]
         for measure, expression in wanted:
             parts.append(expression)
@@ -145,7 +149,7 @@ def profile_table(conn: psycopg.Connection, ref: TableRef) -> TableProfile:
     sample_percent = None
     source = sql.SQL(_regclass(ref))
     if estimate > SAMPLE_ABOVE_ROWS:
-        sample_percent = round(max(SAMPLE_ABOVE_ROWS / estimate * 100, 0.01), 4)
+        sample_percent = round(max(SAMPLE_TARGET_ROWS / estimate * 100, 0.01), 4)
         source = source + sql.SQL(" TABLESAMPLE SYSTEM ({})").format(sql.Literal(sample_percent))
     exact_distinct = estimate <= EXACT_DISTINCT_MAX_ROWS
     parts, labels = _aggregates(columns, exact_distinct)

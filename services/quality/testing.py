@@ -29,7 +29,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from services.core import db
-from services.core.errors import InvalidInput, QueryFailed
+from services.core.errors import Conflict, InvalidInput, NotFound, QueryFailed
 from services.core.table_names import TableRef, resolve_table
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
@@ -181,6 +181,47 @@ def apply_yaml(actor: Any, text: str, *, client_address: str | None = None) -> d
         audit.record(action="dq_tests_applied", actor=actor, target=",".join(sorted(refs)),
                      client_address=client_address, conn=conn, details=counts)
     return counts
+
+
+def add_test(actor: Any, qualified: str, test_type: str, *, column: str | None = None, options: str = "",
+             severity: str = "error", name: str | None = None, client_address: str | None = None) -> TestSpec:
+    """Create one test from the page (engineers, admins, service): `options` is YAML for its settings, e.g.
+    `values: [PHP, USD]` or `to: silver.vendors` + `field: vendor_id`. A name in use is a Conflict."""
+    authorize_quality_run(actor, client_address=client_address)
+    try:
+        settings = yaml.safe_load(options or "") or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"The options are not valid YAML: {getattr(exc, 'problem', exc)}.") from None
+    if not isinstance(settings, dict):
+        raise InvalidInput("The options are `key: value` lines, e.g. `values: [PHP, USD]`.")
+    settings = {**settings, "severity": severity, **({"name": name.strip()} if name and name.strip() else {})}
+    with db.connection() as conn:
+        ref = resolve_table(conn, qualified)
+        spec = _entry(ref.qualified, (column or "").strip() or None, {test_type: settings})
+        _check_columns(conn, ref, spec)
+        try:
+            conn.execute(
+                "INSERT INTO ip_workbench.dq_tests (table_id, name, test_type, column_name, config, severity,"
+                " dimension, source, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s, 'page', %s)",
+                (ref.id, spec.name, spec.type, spec.column, Jsonb(spec.config), spec.severity, spec.dimension,
+                 actor.id))
+        except psycopg.errors.UniqueViolation:
+            raise Conflict(f"{ref.qualified} has a test named {spec.name} already; give this one a name.") from None
+        audit.record(action="dq_test_added", actor=actor, target=f"{ref.qualified}.{spec.name}",
+                     client_address=client_address, conn=conn, details={"type": spec.type, "column": spec.column})
+    return spec
+
+
+def delete_test(actor: Any, qualified: str, name: str, *, client_address: str | None = None) -> None:
+    """Remove one test and its results (engineers, admins, service)."""
+    authorize_quality_run(actor, client_address=client_address)
+    with db.connection() as conn:
+        ref = resolve_table(conn, qualified)
+        if not conn.execute("DELETE FROM ip_workbench.dq_tests WHERE table_id = %s AND name = %s RETURNING 1",
+                            (ref.id, name)).fetchone():
+            raise NotFound(f"{ref.qualified} has no test named {name}.")
+        audit.record(action="dq_test_deleted", actor=actor, target=f"{ref.qualified}.{name}",
+                     client_address=client_address, conn=conn)
 
 
 def table_tests(conn: psycopg.Connection, ref: TableRef) -> list[tuple[str, TestSpec]]:

@@ -68,6 +68,7 @@ def test_estimates_and_samples_are_labelled(messy, make_user, monkeypatch):
         conn.execute(f"ANALYZE {messy}")
     monkeypatch.setattr(profiling, "EXACT_DISTINCT_MAX_ROWS", 10)
     monkeypatch.setattr(profiling, "SAMPLE_ABOVE_ROWS", 500)
+    monkeypatch.setattr(profiling, "SAMPLE_TARGET_ROWS", 500)
     found = profiling.profile(engineer, messy)
     assert found.sampled and found.sample_percent == 50.0
     assert "estimated" in found.distinct_method

@@ -162,3 +162,31 @@ def test_suggestions_from_a_profile_pass_on_the_data_they_came_from(make_user, d
     run = runs.run_table(engineer, table)
     assert run.score == 100.0 and len(run.tests) == 5
     assert suggestions.suggest(engineer, table) == []
+
+
+def test_tests_made_on_the_page_are_checked_and_kept_beside_yaml(tables, make_user):
+    from services.core.errors import Conflict, NotFound
+
+    parent, child = tables
+    engineer, _ = make_user("engineer")
+    spec = testing.add_test(engineer, child, "accepted_values", column="status", options="values: [paid, lost]",
+                            severity="warn", name="status_known")
+    assert (spec.config, spec.severity, spec.dimension) == ({"values": ["paid", "lost"]}, "warn", "validity")
+    with pytest.raises(Conflict):
+        testing.add_test(engineer, child, "not_null", column="id", name="status_known")
+    for args, kwargs, message in [
+        (("sparkly",), {"column": "id"}, "Unknown test type"),
+        (("not_null",), {"column": "nope"}, "has no column nope"),
+        (("accepted_values",), {"column": "status", "options": "values: ["}, "not valid YAML"),
+        (("custom_sql",), {"options": f"sql: DROP TABLE {child}"}, "must be a SELECT"),
+        (("relationships",), {"column": "parent", "options": f"to: {parent}\nfield: nope"}, "has no column nope"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            testing.add_test(engineer, child, *args, **kwargs)
+    with pytest.raises(PermissionDenied):
+        testing.add_test(make_user("viewer")[0], child, "not_null", column="id", name="x")
+    run = runs.run_table(engineer, child)
+    assert next(t for t in run.tests if t.name == "status_known").passed
+    testing.delete_test(engineer, child, "status_known")
+    with pytest.raises(NotFound):
+        testing.delete_test(engineer, child, "status_known")

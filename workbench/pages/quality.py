@@ -9,6 +9,7 @@ from workbench.state.auth import AuthState
 from workbench.state.quality import (
     DIMENSIONS,
     LAYERS,
+    TEST_TYPES,
     ResultsState,
     ScorecardsState,
     TableQualityState,
@@ -140,8 +141,11 @@ def results_page() -> rx.Component:
         rx.hstack(
             rx.input(placeholder="schema.table", value=S.table, on_change=S.set_table, on_blur=S.refresh,
                      id="results-table", width="260px"),
+            rx.text("Status", size="2"),
             rx.select(["all", "failed", "passed"], value=S.status, on_change=S.set_status, id="results-status"),
+            rx.text("Dimension", size="2"),
             rx.select(["all", *DIMENSIONS], value=S.dimension, on_change=S.set_dimension, id="results-dimension"),
+            rx.text("Severity", size="2"),
             rx.select(["all", "error", "warn"], value=S.severity, on_change=S.set_severity, id="results-severity"),
             rx.button("Filter", on_click=S.refresh, variant="soft"),
             spacing="2", align="center", wrap="wrap"),
@@ -192,6 +196,25 @@ def _editors() -> rx.Component:
         columns=rx.breakpoints(initial="1", md="3"), spacing="3", width="100%")
 
 
+def _test_form() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.text("Add a test", weight="bold", size="2"), rx.spacer(),
+                  rx.button(rx.icon("wand-sparkles", size=14), "Suggest tests", variant="soft",
+                            on_click=T.suggest_tests, id="suggest-tests"), width="100%", align="center"),
+        rx.hstack(
+            rx.select(TEST_TYPES, value=T.new_type, on_change=T.set_new_type, id="new-test-type"),
+            rx.input(value=T.new_column, on_change=T.set_new_column, placeholder="column", id="new-test-column",
+                     width="150px"),
+            rx.input(value=T.new_options, on_change=T.set_new_options, id="new-test-options", width="300px",
+                     placeholder="options, e.g. values: [PHP, USD]  or  min: 0"),
+            rx.select(["error", "warn"], value=T.new_severity, on_change=T.set_new_severity, id="new-test-severity"),
+            rx.input(value=T.new_name, on_change=T.set_new_name, placeholder="name (optional)", id="new-test-name",
+                     width="160px"),
+            rx.button("Add test", on_click=T.add_test, id="add-test"),
+            spacing="2", wrap="wrap", align="center"),
+        spacing="2", width="100%"), width="100%")
+
+
 def table_page() -> rx.Component:
     """/quality/table?name=SCHEMA.TABLE"""
     return page_frame(
@@ -223,6 +246,7 @@ def table_page() -> rx.Component:
                 data=T.history, width="100%", height=220),
             width="100%"), width="100%", id="score-history"),
         rx.text("Tests and their latest results", weight="bold", size="3"),
+        rx.cond(T.can_run, _test_form()),
         _results_table(T.results, with_table=False, table_id="table-results"),
         rx.text("Profile", weight="bold", size="3"),
         rx.text(rx.cond(T.profiled != "", T.profiled, "Not profiled yet."), size="1", color_scheme="gray"),

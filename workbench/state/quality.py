@@ -13,13 +13,16 @@ from services.catalog import tables as catalog_tables
 from services.core.errors import WorkbenchError
 from services.identity.rbac import CATALOG_EDITORS
 from services.quality import profile as profiling
-from services.quality import runs, schedules, scorecards, slo
+from services.quality import runs, schedules, scorecards, slo, testing
+from services.quality import suggest as suggestions
+from services.quality.checks import TYPES
 from services.quality.permissions import QUALITY_RUNNERS
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
 
 LAYERS = ["all", "gold", "platinum", "silver", "bronze"]
+TEST_TYPES = list(TYPES)
 DIMENSIONS = ["completeness", "uniqueness", "validity", "consistency", "freshness", "volume"]
 FOLLOW_SECONDS = 0.5
 FOLLOW_LIMIT_S = 600
@@ -166,6 +169,11 @@ class TableQualityState(ServiceCalls, rx.State):
     can_run: bool = False
     can_edit: bool = False
     running: bool = False
+    new_type: str = "not_null"
+    new_column: str = ""
+    new_options: str = ""
+    new_severity: str = "error"
+    new_name: str = ""
 
     async def load(self):
         """on_load for /quality/table?name=SCHEMA.TABLE."""
@@ -250,6 +258,41 @@ class TableQualityState(ServiceCalls, rx.State):
             else:
                 self.error = f"The run ended {status}" + (f": {found.error}" if found and found.error else ".")
             await self._fetch()
+
+    def set_new_type(self, value: str):
+        self.new_type = value
+
+    def set_new_column(self, value: str):
+        self.new_column = value
+
+    def set_new_options(self, value: str):
+        self.new_options = value
+
+    def set_new_severity(self, value: str):
+        self.new_severity = value
+
+    def set_new_name(self, value: str):
+        self.new_name = value
+
+    async def add_test(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        added = await self._call(testing.add_test, user, self.name, self.new_type, column=self.new_column,
+                                 options=self.new_options, severity=self.new_severity, name=self.new_name)
+        if added is FAILED:
+            return
+        self.new_column, self.new_options, self.new_name = "", "", ""
+        self.notice = f"Test {added.name} added; Run tests to see its result."
+
+    async def suggest_tests(self):
+        """Profile the table and store every test its current data passes, in one click."""
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        stored = await self._call(suggestions.accept, user, self.name)
+        if stored is FAILED:
+            return
+        self.notice = (f"Added {len(stored)} suggested tests: {', '.join(stored)}. Run tests to see their results."
+                       if stored else "No new tests to suggest: the table has them all.")
 
     def set_owner_input(self, value: str):
         self.owner_input = value

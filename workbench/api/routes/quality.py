@@ -38,6 +38,25 @@ class TableScheduleRequest(BaseModel):
     timezone: str = Field("UTC", max_length=64)
 
 
+class TestRequest(BaseModel):
+    type: str = Field(..., description="not_null, unique, accepted_values, relationships, range, pattern, freshness,"
+                                       " row_count, schema_change or custom_sql")
+    column: str | None = Field(None, max_length=63)
+    options: str = Field("", max_length=200_000, description="YAML settings, e.g. 'values: [PHP, USD]'.")
+    severity: str = Field("error", description="error or warn")
+    name: str | None = Field(None, max_length=100)
+
+
+class TestOut(BaseModel):
+    table: str
+    name: str
+    type: str
+    column: str | None
+    config: dict
+    severity: str
+    dimension: str
+
+
 class AppliedTestsOut(BaseModel):
     added: int
     updated: int
@@ -132,3 +151,19 @@ async def apply_tests(request: Request, body: str = _YAML, user: User = Depends(
     """Store a tests file (idempotent; all or nothing)."""
     counts = await asyncio.to_thread(testing.apply_yaml, user, body, client_address=client_address(request))
     return AppliedTestsOut(**counts)
+
+
+@router.post("/api/dq/tables/{table}/tests", status_code=201, responses=error_responses(*COMMON, 409))
+async def add_test(table: str, body: TestRequest, request: Request,
+                   user: User = Depends(principal)) -> TestOut:  # noqa: B008
+    """Create one test (as the page does)."""
+    spec = await asyncio.to_thread(testing.add_test, user, table, body.type, column=body.column,
+                                   options=body.options, severity=body.severity, name=body.name,
+                                   client_address=client_address(request))
+    return TestOut(**spec.__dict__)
+
+
+@router.delete("/api/dq/tables/{table}/tests/{name}", status_code=204, responses=error_responses(*COMMON))
+async def delete_test(table: str, name: str, request: Request, user: User = Depends(principal)) -> None:  # noqa: B008
+    """Remove one test and its results."""
+    await asyncio.to_thread(testing.delete_test, user, table, name, client_address=client_address(request))
