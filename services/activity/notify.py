@@ -6,7 +6,6 @@ marked failed (with its last error) after MAX_ATTEMPTS. Every delivery stays in 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,17 +15,17 @@ import apprise
 import psycopg
 from apprise.plugins.slack import NotifySlack
 
-from services.activity import alert_rules, alerts, channels
+from services.activity import alert_rules, alerts, channels, outbound
 from services.core import db
 from services.core.config import settings
-from services.core.queue import enqueue, retry_delay_s
+from services.core.queue import enqueue
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
 
 DELIVER_TASK = "activity.deliver_alert"
 DELIVER_QUEUE = "notifications"
-MAX_ATTEMPTS = 12
-log = logging.getLogger("workbench.alerts")
+OUTBOX = outbound.Outbox(table="alert_deliveries", sent_status="sent", sent_column="sent_at", task=DELIVER_TASK,
+                         queue=DELIVER_QUEUE, source="alerts")
 
 
 @dataclass(frozen=True)
@@ -145,24 +144,7 @@ def deliver(delivery_id: int) -> str:
             return "failed"
         url = _addressed(channels.url_of(conn, channel_id), list(recipients), only=event == "owner_assigned")
         error = send(url, title, _message(body, list(recipients), url), severity)
-        attempts += 1
-        if error is None:
-            conn.execute("UPDATE ip_workbench.alert_deliveries SET status = 'sent', attempts = %s, sent_at = now(),"
-                         " last_error = NULL, next_attempt_at = NULL WHERE id = %s", (attempts, delivery_id))
-            return "sent"
-        if attempts >= MAX_ATTEMPTS:
-            conn.execute("UPDATE ip_workbench.alert_deliveries SET status = 'failed', attempts = %s, last_error = %s,"
-                         " next_attempt_at = NULL WHERE id = %s", (attempts, error, delivery_id))
-            alerts.raise_alert(conn, "error", "alerts", f"A notification ({title}) could not be delivered after"
-                                                        f" {attempts} attempts: {error}")
-            return "failed"
-        delay = retry_delay_s(attempts)
-        conn.execute("UPDATE ip_workbench.alert_deliveries SET attempts = %s, last_error = %s,"
-                     " next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
-                     (attempts, error, delay, delivery_id))
-        enqueue(conn, DELIVER_TASK, queue_name=DELIVER_QUEUE, delay_s=delay, delivery_id=delivery_id)
-        log.info("alert delivery %s failed (%s); retry in %s s", delivery_id, error, delay)
-        return "pending"
+        return outbound.settle(conn, OUTBOX, delivery_id, attempts, error, f"A notification ({title})")
 
 
 def send_test(actor: Any, channel: str, *, client_address: str | None = None) -> str | None:

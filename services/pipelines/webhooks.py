@@ -6,17 +6,16 @@ marked failed (kept, with its last error) and an alert says so."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import psycopg
 from psycopg.types.json import Jsonb
 
-from services.activity import alerts
+from services.activity import outbound
 from services.core import db
 from services.core.config import settings
-from services.core.queue import enqueue, retry_delay_s
+from services.core.queue import enqueue
 
 if TYPE_CHECKING:
     from services.pipelines.runs import Run
@@ -24,8 +23,8 @@ if TYPE_CHECKING:
 
 DELIVER_TASK = "pipelines.deliver_webhook"
 DELIVER_QUEUE = "deliveries"
-MAX_ATTEMPTS = 12
-log = logging.getLogger("workbench.pipelines.webhooks")
+OUTBOX = outbound.Outbox(table="webhook_deliveries", sent_status="delivered", sent_column="delivered_at",
+                         task=DELIVER_TASK, queue=DELIVER_QUEUE, source="webhooks")
 
 
 def run_summary(pipeline: Pipeline, run: Run) -> dict[str, Any]:
@@ -69,21 +68,4 @@ def deliver(delivery_id: int) -> str:
                 error = f"HTTP {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-        attempts += 1
-        if error is None:
-            conn.execute("UPDATE ip_workbench.webhook_deliveries SET status = 'delivered', attempts = %s,"
-                         " delivered_at = now(), last_error = NULL WHERE id = %s", (attempts, delivery_id))
-            return "delivered"
-        if attempts >= MAX_ATTEMPTS:
-            conn.execute("UPDATE ip_workbench.webhook_deliveries SET status = 'failed', attempts = %s,"
-                         " last_error = %s WHERE id = %s", (attempts, error, delivery_id))
-            alerts.raise_alert(conn, "error", "webhooks", f"A run summary could not be delivered to {url} after"
-                                                          f" {attempts} attempts: {error}")
-            return "failed"
-        delay = retry_delay_s(attempts)
-        conn.execute("UPDATE ip_workbench.webhook_deliveries SET attempts = %s, last_error = %s,"
-                     " next_attempt_at = now() + make_interval(secs => %s) WHERE id = %s",
-                     (attempts, error, delay, delivery_id))
-        enqueue(conn, DELIVER_TASK, queue_name=DELIVER_QUEUE, delay_s=delay, delivery_id=delivery_id)
-        log.info("webhook %s to %s failed (%s); retry in %s s", delivery_id, url, error, delay)
-        return "pending"
+        return outbound.settle(conn, OUTBOX, delivery_id, attempts, error, f"A run summary to {url}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.activity import alert_rules, channels, notify
+from services.activity import alert_rules, channels, notify, outbound
 from services.catalog import sync as catalog_sync
 from services.catalog import tables as catalog_tables
 from services.core import db
@@ -191,3 +191,21 @@ def test_assign_owner_notifies_the_new_owner(failing_table, make_user, admin):
         assert len(_deliveries(rule.name)) == 1
     (recipients, message), = inbox
     assert recipients == [owner.email] and failing_table in message["Subject"]
+
+
+def test_a_delivery_that_keeps_failing_is_marked_failed_and_said_in_app(failing_table, make_user, admin):
+    engineer = make_user("engineer")[0]
+    _tests(engineer, failing_table)
+    channel = channels.add_channel(admin, _name("gone"), f"json://127.0.0.1:{free_port()}/never")
+    rule = alert_rules.add_rule(admin, _name("gone"), event="test_failed", channel=channel.name, table=failing_table)
+    runs.run_table(engineer, failing_table)
+    (delivery, _, _), = _deliveries(rule.name)
+    with db.connection() as conn:
+        conn.execute("UPDATE ip_workbench.alert_deliveries SET attempts = %s WHERE id = %s",
+                     (outbound.MAX_ATTEMPTS - 1, delivery))
+    assert notify.deliver(delivery) == "failed"
+    assert notify.deliver(delivery) == "failed"  # settled: never sent again
+    with db.connection() as conn:
+        said = conn.execute("SELECT message FROM ip_workbench.alerts WHERE source = 'alerts' AND message LIKE %s",
+                            (f"%{failing_table}%",)).fetchall()
+    assert said and "after 12 attempts" in said[-1][0]
