@@ -58,3 +58,10 @@ def raise_alert(conn: Any, severity: str, source: str, message: str) -> None:
         "INSERT INTO ip_workbench.alerts (severity, source, message) SELECT %s, %s, %s WHERE NOT EXISTS"
         " (SELECT 1 FROM ip_workbench.alerts WHERE source = %s AND message = %s AND resolved_at IS NULL)",
         (severity, source, message, source, message))
+
+
+def resolve_alerts(conn: Any, source: str, message_like: str) -> int:
+    """Close the open alerts of `source` whose message matches the LIKE pattern (the condition is over);
+    returns how many."""
+    return conn.execute("UPDATE ip_workbench.alerts SET resolved_at = now() WHERE source = %s AND message LIKE %s"
+                        " AND resolved_at IS NULL", (source, message_like)).rowcount

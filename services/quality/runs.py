@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.activity import alerts
 from services.activity.notify import Event, emit
 from services.core import db
 from services.core.errors import WorkbenchError
@@ -71,7 +72,12 @@ def _start(conn: psycopg.Connection, ref: TableRef, trigger: str, requested_by: 
 
 
 def _events(conn: psycopg.Connection, ref: TableRef, run: TableRun) -> None:
+    """Raise this run's events; close the in-app alerts of conditions that are over (all tests pass, SLOs met)."""
     link = f"/quality/table?name={ref.qualified}"
+    if not run.failed:
+        alerts.resolve_alerts(conn, ref.qualified, "%data-quality test% failed on %")
+    if not slo.breaches(run.slo):
+        alerts.resolve_alerts(conn, ref.qualified, "SLO breached on %")
     if run.failed:
         severity = "error" if any(t.severity == "error" for t in run.failed) else "warning"
         lines = "; ".join(f"{t.name} ({t.message})" for t in run.failed[:10])

@@ -148,3 +148,22 @@ def test_tables_a_run_writes_get_their_tests_queued(table, engineer):
     assert [(t, s) for _i, t, s in queued] == [("pipeline", "queued")]
     assert runs.execute(queued[0][0]) == "completed"
     assert runs.get_run(engineer, queued[0][0]).tests_failed == 1
+
+
+def test_in_app_alerts_close_when_the_tests_pass_again(engineer):
+    table = source_table("id int, v int", "SELECT g, NULLIF(g % 5, 0) FROM generate_series(1, 20) g", prefix="heal")
+    catalog_sync.sync(embed=False)
+    testing.apply_yaml(engineer, f"version: 2\nmodels:\n  - name: {table}\n    columns:\n      - name: v\n"
+                                 "        tests: [not_null]\n")
+
+    def open_alerts() -> list[str]:
+        with db.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT message FROM ip_workbench.alerts WHERE source = %s"
+                                               " AND resolved_at IS NULL", (table,)).fetchall()]
+
+    runs.run_table(engineer, table)
+    assert len(open_alerts()) == 1 and "failed on" in open_alerts()[0]
+    with db.connection() as conn:
+        conn.execute(f"UPDATE {table} SET v = 0 WHERE v IS NULL")
+    assert runs.run_table(engineer, table).failed == []
+    assert open_alerts() == []
