@@ -18,16 +18,23 @@ class Peer:
     url: str  # api_base for LiteLLM: http://127.0.0.1:PORT/v1
     script: deque = field(default_factory=deque)  # ("ok", text) | ("status", code) | ("slow", s, text) | ("malformed",)
     requests: list[dict] = field(default_factory=list)
+    measured_usage: bool = False  # True: usage counts one token per 4 bytes (rounded up), as a tokenizer might
 
     def will(self, *steps: tuple) -> None:
         """Queue the next answers, in order; when the script runs out the peer answers "ok"."""
         self.script.extend(steps)
 
 
-def _completion(text: str, model: str) -> dict:
+def _completion(text: str, model: str, usage: tuple[int, int] = (12, 5)) -> dict:
     return {"id": "chatcmpl-peer", "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}}
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}}
+
+
+def _measured(payload: dict, text: str) -> tuple[int, int]:
+    prompt = sum(len(str(m.get("content", "")).encode()) for m in payload.get("messages", []))
+    completion = min(-(-len(text.encode()) // 4), int(payload.get("max_tokens") or 10**9))
+    return -(-prompt // 4) + 4, completion
 
 
 @contextlib.contextmanager
@@ -64,7 +71,8 @@ def running_peer() -> Iterator[Peer]:
             elif step[0] == "malformed":
                 self._send(200, b'{"choices": [{"message": ')
             else:
-                self._send(200, json.dumps(_completion(step[1], model)).encode())
+                usage = _measured(payload, step[1]) if peer.measured_usage else (12, 5)
+                self._send(200, json.dumps(_completion(step[1], model, usage)).encode())
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

@@ -47,6 +47,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_PIPELINE_RETRY_DELAY_S", "300"),
     Variable("WORKBENCH_WEBHOOK_TIMEOUT_S", "5"),
     Variable("WORKBENCH_UPLOAD_MAX_MB", "100"),
+    Variable("WORKBENCH_AGENT_TIMEOUT_S", "300"),
     Variable("WORKBENCH_SECRET_KEY", "unset: a key file in WORKBENCH_HOME"),
     Variable("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
@@ -95,6 +96,7 @@ class Settings:
     pipeline_retry_delay_s: float
     webhook_timeout_s: float
     upload_max_mb: float
+    agent_timeout_s: float
     secret_key: str | None
     slack_webhook_base: str
     qdrant_url: str | None
@@ -190,6 +192,7 @@ def _parse(env: dict[str, str]) -> Settings:
         pipeline_retry_delay_s=read.number("WORKBENCH_PIPELINE_RETRY_DELAY_S", 300),
         webhook_timeout_s=read.number("WORKBENCH_WEBHOOK_TIMEOUT_S", 5, minimum=0.1),
         upload_max_mb=read.number("WORKBENCH_UPLOAD_MAX_MB", 100, minimum=0.001),
+        agent_timeout_s=read.number("WORKBENCH_AGENT_TIMEOUT_S", 300, minimum=1),
         secret_key=read.text("WORKBENCH_SECRET_KEY"),
         slack_webhook_base=read.text("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services").rstrip("/"),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),

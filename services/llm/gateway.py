@@ -4,20 +4,18 @@ recorded. LiteLLM makes the calls (its own retries off, its local price map for 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.core.config import settings as workbench_settings
 from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
 from services.core.rate_limit import SlidingWindowLimiter
-from services.llm import local_server, records, tracing
+from services.llm import local_server, prices, records, tracing
 from services.llm.breaker import CircuitBreaker
-from services.llm.settings import GatewaySettings, ModelRoute, gateway_settings
+from services.llm.settings import LOCAL_ALIAS, GatewaySettings, ModelRoute, gateway_settings
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price list
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _lock = threading.Lock()
 _breakers: dict[tuple[str, int, float], CircuitBreaker] = {}
@@ -87,13 +85,7 @@ def _call(route: ModelRoute, messages: list[dict[str, str]], settings: GatewaySe
     usage = getattr(response, "usage", None)
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion = int(getattr(usage, "completion_tokens", 0) or 0)
-    cost = 0.0
-    if not route.is_local:
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # a model LiteLLM's price map does not know costs what we cannot tell: 0
-            cost = 0.0
-    return text, prompt, completion, cost
+    return text, prompt, completion, float(prices.price_for(route.model).cost(prompt, completion))
 
 
 def _local_api_base() -> str | None:
@@ -104,12 +96,27 @@ def _local_api_base() -> str | None:
     return local_server.api_base_on_demand()
 
 
+def routes_for(model: str | None = None) -> tuple[ModelRoute, ...]:
+    """The models a call tries, in order: `model` (a LiteLLM model string; None or the local alias: the
+    configured default) and then the configured fallbacks."""
+    settings = gateway_settings(None if workbench_settings().llm_model and model != LOCAL_ALIAS
+                                else _local_api_base())
+    if not model or model == settings.routes[0].model:
+        return settings.routes
+    first = ModelRoute(LOCAL_ALIAS, _local_api_base(), "local") if model == LOCAL_ALIAS else ModelRoute(model)
+    return (first, *(r for r in settings.routes[1:] if r.model != model))
+
+
 def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None, agent_run_id: Any = None,
-             temperature: float = 0.0, max_tokens: int = 512, stop: list[str] | None = None) -> Completion:
-    """Ask the models in order for a completion of `messages`; raises RateLimited or ExternalServiceError."""
+             temperature: float = 0.0, max_tokens: int = 512, stop: list[str] | None = None,
+             model: str | None = None) -> Completion:
+    """Ask the models in order (`model` first when given, see routes_for) for a completion of `messages`;
+    raises RateLimited or ExternalServiceError."""
     if not messages or not all(isinstance(m, dict) and m.get("content") for m in messages):
         raise InvalidInput("A model call needs at least one message with content.")
     settings = gateway_settings(None if workbench_settings().llm_model else _local_api_base())
+    if model:
+        settings = replace(settings, routes=routes_for(model))
     try:
         _limiter(settings.requests_per_minute).hit("gateway")
     except RateLimited as exc:

@@ -16,6 +16,8 @@ import procrastinate
 
 from services.activity import notify
 from services.activity import tasks as activity_tasks
+from services.agents import runs as agent_runs
+from services.agents import tasks as agent_tasks
 from services.core import db
 from services.core.queue import queue, worker_connector
 from services.pipelines import tasks as pipeline_tasks
@@ -24,8 +26,9 @@ from services.pipelines.webhooks import DELIVER_QUEUE
 from services.quality import runs as quality_runs
 from services.quality import tasks as quality_tasks
 
-TASK_MODULES = (pipeline_tasks, activity_tasks, quality_tasks)  # importing them registers their tasks on the queue
-QUEUES = (RUN_QUEUE, DELIVER_QUEUE, notify.DELIVER_QUEUE, quality_runs.RUN_QUEUE)
+# Importing these registers their tasks on the queue.
+TASK_MODULES = (pipeline_tasks, activity_tasks, quality_tasks, agent_tasks)
+QUEUES = (RUN_QUEUE, DELIVER_QUEUE, notify.DELIVER_QUEUE, quality_runs.RUN_QUEUE, agent_runs.RUN_QUEUE)
 log = logging.getLogger("workbench.worker")
 
 

@@ -1,0 +1,195 @@
+"""Agents against a scripted OpenAI-compatible peer on 127.0.0.1 (real HTTP through LiteLLM and the gateway):
+tool-call sequences, a tool's error shown to the model, max steps, cancel mid-call, the fallback model, hard
+budgets across 100 randomised sizes; the registry, the calculator and the matrix."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from devtools.openai_peer import running_peer
+from services.agents import calculator, registry, runner, runs, tools
+from services.core import db
+from services.core.errors import InvalidInput, PermissionDenied, WorkbenchError
+from services.identity import users
+from services.llm import gateway, prices
+
+
+@pytest.fixture
+def peer(monkeypatch, demo_warehouse):
+    gateway.reset_breakers()
+    with running_peer() as server:
+        monkeypatch.setenv("WORKBENCH_LLM_MODEL", "openai/peer-model")
+        monkeypatch.setenv("WORKBENCH_LLM_API_BASE", server.url)
+        monkeypatch.setenv("WORKBENCH_LLM_API_KEY", "not-needed")
+        monkeypatch.setenv("WORKBENCH_LLM_BACKOFF_S", "0.01")
+        monkeypatch.setenv("WORKBENCH_LLM_TIMEOUT_S", "10")
+        yield server
+    gateway.reset_breakers()
+
+
+@pytest.fixture
+def engineer(make_user):
+    return make_user("engineer")[0]
+
+
+def _agent(actor, **fields) -> str:
+    name = f"agent {uuid.uuid4().hex[:8]}"
+    registry.apply(actor, registry.parse_spec({"name": name, "tools": ["sql_query", "calculator"],
+                                               "budget_usd": 1, **fields}))
+    return name
+
+
+def _say(*replies: str) -> list[tuple]:
+    return [("ok", r) for r in replies]
+
+
+def _run(actor, name: str, prompt: str) -> runs.Run:
+    run_id = runs.begin_now(actor, name, prompt)
+    runner.run(run_id)
+    return runs.get(actor, run_id)
+
+
+def test_a_tool_sequence_is_recorded_step_by_step(peer, engineer):
+    name = _agent(engineer)
+    peer.will(*_say('{"tool": "sql_query", "input": "SELECT count(*) AS n FROM gold.finance_expenses"}',
+                    'I will multiply. {"tool": "calculator", "input": "100000 * 0.12"}',
+                    '{"answer": "12000"}'))
+    run = _run(engineer, name, "What is 12% of the number of expenses?")
+    assert (run.status, run.output) == ("completed", "12000")
+    assert [(s.kind, s.tool) for s in run.steps] == [("model", None), ("tool", "sql_query"), ("model", None),
+                                                     ("tool", "calculator"), ("model", None)]
+    assert "100000" in run.steps[1].output and run.steps[3].output == "12000"
+    assert "Result of sql_query" in peer.requests[1]["messages"][-1]["content"]
+    assert run.tokens_used == 3 * 17 and run.model == "openai/peer-model"
+    with db.connection() as conn:
+        linked = conn.execute("SELECT count(*) FROM ip_workbench.llm_requests WHERE agent_run_id = %s",
+                              (run.id,)).fetchone()[0]
+    assert linked == 3
+
+
+def test_a_tool_error_goes_back_to_the_model(peer, engineer):
+    name = _agent(engineer)
+    peer.will(*_say('{"tool": "sql_query", "input": "DELETE FROM gold.finance_expenses"}',
+                    '{"tool": "odoo_read", "input": "res.partner"}', '{"answer": "could not"}'))
+    run = _run(engineer, name, "Delete everything")
+    assert run.status == "completed"
+    assert run.steps[1].error and run.steps[1].output is None
+    assert "failed" in peer.requests[1]["messages"][-1]["content"]
+    assert "may not use" in run.steps[3].error or "unknown tool" in run.steps[3].error
+    with db.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM gold.finance_expenses").fetchone()[0] > 0
+
+
+def test_max_steps_stop_a_run_with_a_suggestion(peer, engineer):
+    name = _agent(engineer, max_steps=3)
+    peer.will(*_say(*['{"tool": "calculator", "input": "1+1"}'] * 5))
+    run = _run(engineer, name, "Loop forever")
+    assert run.status == "failed" and "max_steps" in run.error and "Raise max_steps" in run.suggestion
+    assert len([s for s in run.steps if s.kind == "model"]) == 3
+
+
+def test_cancel_stops_a_run_waiting_on_a_model_call(peer, engineer):
+    name = _agent(engineer)
+    peer.will(("slow", 4, '{"answer": "late"}'))
+    run_id = runs.begin_now(engineer, name, "Take your time")
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("status", runner.run(run_id)))
+    worker.start()
+    time.sleep(1.0)
+    runs.cancel(engineer, run_id)
+    started = time.monotonic()
+    worker.join(timeout=6)
+    assert outcome.get("status") == "cancelled" and time.monotonic() - started < 3
+    assert runs.get(engineer, run_id).status == "cancelled"
+    for _ in range(50):  # the dropped call still ends (and is recorded) on its own thread; let it, before moving on
+        with db.connection() as conn:
+            if conn.execute("SELECT count(*) FROM ip_workbench.llm_requests WHERE agent_run_id = %s",
+                            (run_id,)).fetchone()[0]:
+                break
+        time.sleep(0.2)
+
+
+def test_the_fallback_model_answers_when_the_first_fails(peer, engineer, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_LLM_FALLBACKS", f"openai/peer-fallback|{peer.url}|k")
+    name = _agent(engineer)
+    peer.will(("status", 500), ("status", 500), ("status", 500), ("ok", '{"answer": "from the fallback"}'))
+    run = _run(engineer, name, "Anyone there?")
+    assert (run.status, run.output, run.model) == ("completed", "from the fallback", "openai/peer-fallback")
+
+
+def test_budgets_hold_to_the_cent_across_100_random_sizes(peer, engineer, make_user):
+    admin = make_user("admin")[0]
+    prices.set_price(admin, "openai/peer-model", 150, 600)  # USD per 1M tokens: dear, so budgets bite
+    peer.measured_usage = True
+    generator = random.Random(13)
+    stopped = 0
+    for _ in range(100):
+        name = _agent(engineer, budget_usd=round(generator.uniform(0.002, 0.05), 4),
+                      max_tokens=generator.randint(16, 2000), max_steps=50)
+        peer.will(*_say(*[json.dumps({"tool": "calculator", "input": "1+" * generator.randint(1, 60) + "1"})] * 60))
+        run = _run(engineer, name, "x" * generator.randint(1, 4000))
+        budget = registry.get(engineer, name).spec.budget_usd
+        recorded = sum((s.cost_usd for s in run.steps), Decimal(0))
+        assert run.cost_usd == recorded <= budget, (run.cost_usd, budget)
+        assert run.status in ("budget_exceeded", "failed")
+        stopped += run.status == "budget_exceeded"
+        peer.script.clear()
+    assert stopped >= 95
+
+
+def test_registry_versions_and_bad_files(engineer, make_user):
+    name = _agent(engineer)
+    agent = registry.get(engineer, name)
+    assert agent.version == 1 and agent.spec.tools == ["sql_query", "calculator"]
+    same, created = registry.apply(engineer, agent.spec)
+    assert (same.version, created) == (1, False)
+    changed, _ = registry.apply(engineer, registry.parse_spec({**agent.spec.as_json(), "max_steps": 4}))
+    assert changed.version == 2
+    for data, message in [({"name": "x", "tools": ["rm_rf"]}, "Unknown tool"),
+                          ({"name": "x", "tools": ["odoo_read"]}, "not available yet"),
+                          ({"name": "x", "budget_usd": 0}, "budget_usd"),
+                          ({"name": "x", "colour": "red"}, "Unknown fields"),
+                          ({"name": "", "tools": []}, "name")]:
+        with pytest.raises(InvalidInput, match=message):
+            registry.parse_spec(data)
+    viewer = make_user("viewer")[0]
+    for call in (lambda: registry.list_agents(viewer), lambda: registry.apply(viewer, agent.spec),
+                 lambda: runs.begin_now(viewer, name, "hi"), lambda: registry.delete(engineer, name)):
+        with pytest.raises(PermissionDenied):
+            call()
+    registry.delete(make_user("admin")[0], name)
+
+
+@pytest.mark.parametrize("expression", ["__import__('os')", "(1).real", "().__class__", "2 ** 100000",
+                                        "9 ** 9 ** 9", "open('/etc/passwd')", "[1] * 10", "lambda: 1", "x",
+                                        "'a' * 3", "1 if 1 else 2"])
+def test_the_calculator_refuses_code(expression):
+    with pytest.raises(InvalidInput):
+        calculator.evaluate(expression)
+
+
+def test_the_calculator_keeps_money_exact():
+    assert calculator.render(calculator.evaluate("0.1 + 0.2")) == "0.3"
+    assert calculator.render(calculator.evaluate("round(1234.5678 * 0.12, 2)")) == "148.15"
+    assert calculator.render(calculator.evaluate("(100 - 2.5) * 3 // 2")) == "146"
+
+
+def test_a_run_acting_for_a_viewer_cannot_write(peer, engineer, operator):
+    name = _agent(engineer)
+    run_id = runs.start(engineer, name, "Drop the gold table")
+    users.set_role(operator, engineer.email, "viewer")  # demoted before the worker takes the run
+    peer.will(*_say('{"tool": "sql_query", "input": "DROP TABLE gold.finance_expenses"}', '{"answer": "no"}'))
+    assert runner.execute(run_id, "test") == "completed"
+    run = runs.get(operator, run_id)
+    assert run.steps[1].error
+    with pytest.raises(WorkbenchError, match="read-only"):
+        tools.run_tool(users.require_active(engineer.email), "sql_query", "CREATE TABLE silver.x (i int)")
+    with db.connection() as conn:
+        assert conn.execute("SELECT to_regclass('gold.finance_expenses') IS NOT NULL").fetchone()[0]
