@@ -28,6 +28,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Data Quality", "Alerts", "/quality/alerts", Permission.CONFIGURE_DQ_ALERTS, "bell"),
     NavItem("", "Lineage & Graph", "/lineage", Permission.VIEW_LINEAGE, "git-fork"),
     NavItem("AI Assist", "Genie", "/genie", Permission.USE_AI_ASSIST, "sparkles"),
+    NavItem("AI Assist", "Agent Registry", "/agents", Permission.VIEW_AGENT_RUNS, "bot"),
+    NavItem("AI Assist", "Agent Runs", "/agents/runs", Permission.VIEW_AGENT_RUNS, "activity"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )

@@ -13,6 +13,7 @@ from services.llm import local_server
 from services.runtime.jobs import scheduled_jobs
 from services.runtime.worker import BackgroundWorker, default_name
 from workbench.api.app import api
+from workbench.pages.agents import registry_page, run_page, runs_page
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
 from workbench.pages.genie import genie_page
@@ -27,6 +28,7 @@ from workbench.pages.quality import results_page, scorecards_page, table_page
 from workbench.pages.quality_alerts import alerts_page
 from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.users import users_page
+from workbench.state.agents import AgentRunsState, AgentsState
 from workbench.state.alerts import AlertsState
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
@@ -92,6 +94,13 @@ app.add_page(alerts_page, route="/quality/alerts", title="Alerts · Workbench",
              on_load=[AuthState.check_access(Permission.CONFIGURE_DQ_ALERTS.value), AlertsState.load])
 app.add_page(lineage_page, route="/lineage", title="Lineage & Graph · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_LINEAGE.value), LineageState.load])
+_VIEW_AGENTS = AuthState.check_access(Permission.VIEW_AGENT_RUNS.value)
+app.add_page(registry_page, route="/agents", title="Agent Registry · Workbench",
+             on_load=[_VIEW_AGENTS, AgentsState.load])
+app.add_page(runs_page, route="/agents/runs", title="Agent Runs · Workbench",
+             on_load=[_VIEW_AGENTS, AgentRunsState.load_list])
+app.add_page(run_page, route="/agents/runs/[run_id]", title="Agent Run · Workbench",
+             on_load=[_VIEW_AGENTS, AgentRunsState.load_run])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",
              on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",

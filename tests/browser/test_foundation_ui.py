@@ -16,10 +16,11 @@ pytestmark = pytest.mark.browser
 
 PIPELINES = ["Pipeline List", "Job Logs", "Schedules"]
 QUALITY = ["Scorecards", "Test Results"]
+AI = ["Genie", "Agent Registry", "Agent Runs"]
 NAV_BY_ROLE = {
     "viewer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph"],
-    "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph", "Genie"],
-    "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Alerts", "Lineage & Graph", "Genie",
+    "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph", *AI],
+    "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Alerts", "Lineage & Graph", *AI,
               "Users & Roles", "Audit Logs"],
 }
 

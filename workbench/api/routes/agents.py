@@ -15,7 +15,7 @@ from services.activity import costs as spending
 from services.agents import n8n, registry, runs
 from services.identity.users import User
 from services.llm import prices
-from workbench.api.deps import client_address, principal
+from workbench.api.deps import client_address, key_or_session, principal
 from workbench.api.errors import COMMON, error_responses
 from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RunOut, RunStartedOut
 
@@ -67,7 +67,8 @@ async def deploy_agent(agent: str, request: Request, user: User = Depends(princi
 
 
 @router.get("/api/agents/{agent}/n8n-workflow", responses=error_responses(*COMMON))
-async def n8n_workflow(agent: str, request: Request, user: User = Depends(principal)) -> dict[str, Any]:  # noqa: B008
+async def n8n_workflow(agent: str, request: Request,
+                       user: User = Depends(key_or_session)) -> dict[str, Any]:  # noqa: B008
     """An n8n workflow to import: a Webhook node → an HTTP Request node calling this agent's trigger URL (the
     API key is a credential placeholder to fill in n8n)."""
     found = await asyncio.to_thread(registry.get, user, agent)

@@ -1,0 +1,61 @@
+"""AI Assist in the browser, Flow 3 (its first half): an engineer creates an agent in the New Agent modal,
+deploys it (trigger URL and n8n workflow), runs it on the local model through the app's worker, and reads the
+run panel (status, output, tokens, cost, model, steps). A viewer gets no agent pages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from services.identity.operator import current_operator
+from services.llm import prices
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _signed_in(page: Page, email: str, password: str) -> None:
+    sign_in(page, email, password)
+    expect(page.locator("#user-name")).to_be_visible()
+
+
+def test_flow_3_create_deploy_run_and_read_the_panel(page: Page, make_user):
+    prices.set_price(current_operator(), "openai/workbench-local", 0.1, 0.4)  # a notional price: costs show
+    engineer, password = make_user("engineer")
+    name = f"BIR Tax Calculator {uuid.uuid4().hex[:4]}"
+    _signed_in(page, engineer.email, password)
+    page.locator("#sidebar .nav-link", has_text="Agent Registry").click()
+    page.locator("#new-agent").click()
+    page.fill("#agent-name", name)
+    page.fill("#agent-description", "Withholding tax questions")
+    page.fill("#agent-budget", "0.50")
+    page.locator("#create-agent").click()
+    expect(page.locator("#agents-notice")).to_contain_text("created (version 1)")
+    row = page.locator(".agent-row", has_text=name)
+    expect(row).to_contain_text("sql_query, calculator")
+    row.get_by_role("button", name="Deploy").click()
+    expect(page.locator("#agents-notice")).to_contain_text("is deployed: POST /api/agents/")
+    expect(page.locator("#n8n-workflow")).to_be_visible()
+    screenshot(page, "agents-registry")
+    page.locator("#run-agent").click()
+    page.get_by_role("option", name=name).click()
+    page.fill("#run-prompt", "Use the calculator to compute 1234 * 3, then answer with the result.")
+    page.locator("#start-run").click()
+    expect(page.locator("#run-status")).to_have_text("completed", timeout=240_000)
+    expect(page.locator("#run-output")).to_contain_text("3702")
+    expect(page.locator("#run-model")).to_contain_text("openai/workbench-local")
+    expect(page.locator("#run-cost")).to_contain_text("$0.0")
+    expect(page.locator(".agent-step").first).to_contain_text("model")
+    screenshot(page, "agents-run-panel")
+    page.goto("/agents/runs")
+    expect(page.locator(".agent-run-row", has_text=name)).to_contain_text("completed")
+
+
+def test_a_viewer_has_no_agent_pages(page: Page, make_user):
+    viewer, password = make_user("viewer")
+    _signed_in(page, viewer.email, password)
+    expect(page.locator("#sidebar .nav-link", has_text="Agent Registry")).to_have_count(0)
+    page.goto("/agents")
+    expect(page.locator("body")).to_contain_text("You cannot open AI Assist › Agent Registry", timeout=20_000)

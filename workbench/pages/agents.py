@@ -1,0 +1,157 @@
+"""AI Assist (PRD 3.7): Agent Registry (New Agent, Deploy, run one), Agent Runs, and a run's AgentRunPanel."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workbench.components.shell import page_frame
+from workbench.state.agents import TOOL_IDS, AgentRunsState, AgentsState
+
+A = AgentsState
+R = AgentRunsState
+
+
+def _tabs(active: str) -> rx.Component:
+    items = [("Agent Registry", "/agents"), ("Agent Runs", "/agents/runs")]
+    return rx.hstack(*[rx.link(rx.button(label, variant="solid" if label == active else "soft", size="2"),
+                               href=href, underline="none") for label, href in items], spacing="2")
+
+
+def _new_modal() -> rx.Component:
+    return rx.dialog.root(rx.dialog.content(
+        rx.dialog.title("New Agent"),
+        rx.vstack(
+            rx.text("Name", size="2"),
+            rx.input(value=A.new_name, on_change=A.set_new_name, id="agent-name", placeholder="BIR Tax Calculator",
+                     width="100%"),
+            rx.text("Description", size="2"),
+            rx.input(value=A.new_description, on_change=A.set_new_description, id="agent-description", width="100%"),
+            rx.text("Tools", size="2"),
+            rx.hstack(*[rx.checkbox(tool, checked=A.new_tools.contains(tool), on_change=lambda _v, t=tool:
+                                    A.toggle_tool(t), id=f"tool-{tool}") for tool in TOOL_IDS],
+                      spacing="3", wrap="wrap"),
+            rx.hstack(
+                rx.vstack(rx.text("Model (empty: the local model)", size="2"),
+                          rx.input(value=A.new_model, on_change=A.set_new_model, id="agent-model",
+                                   placeholder="gpt-4o-mini"), spacing="1"),
+                rx.vstack(rx.text("Budget per run (USD)", size="2"),
+                          rx.input(value=A.new_budget, on_change=A.set_new_budget, id="agent-budget", width="120px"),
+                          spacing="1"),
+                rx.vstack(rx.text("Max steps", size="2"),
+                          rx.input(value=A.new_max_steps, on_change=A.set_new_max_steps, id="agent-steps",
+                                   width="80px"), spacing="1"),
+                spacing="3"),
+            rx.text("System prompt", size="2"),
+            rx.text_area(value=A.new_prompt, on_change=A.set_new_prompt, id="agent-prompt", width="100%", rows="4"),
+            rx.cond(A.error != "", rx.callout(A.error, color_scheme="red", size="1", id="agent-error")),
+            rx.hstack(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=A.close_new),
+                      rx.button("Create", on_click=A.create, id="create-agent"), justify="end", width="100%"),
+            spacing="2", width="100%"),
+        max_width="720px"), open=A.new_open)
+
+
+def _agent_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.vstack(rx.text(row["name"], weight="bold"), rx.text(row["description"], size="1",
+                                                                            color_scheme="gray"), spacing="0")),
+        rx.table.cell(row["tools"]), rx.table.cell(row["model"]), rx.table.cell(row["budget"]),
+        rx.table.cell(row["steps"]), rx.table.cell(row["version"]), rx.table.cell(row["deployed"]),
+        rx.table.cell(rx.cond(A.can_deploy, rx.button("Deploy", size="1", variant="soft",
+                                                      on_click=A.deploy(row["name"]),
+                                                      id="deploy-" + row["id"].to(str)))),
+        class_name="agent-row")
+
+
+def registry_page() -> rx.Component:
+    """/agents"""
+    return page_frame(
+        "Agent Registry",
+        rx.hstack(_tabs("Agent Registry"), rx.spacer(),
+                  rx.cond(A.can_create, rx.button(rx.icon("plus", size=14), "New Agent", on_click=A.open_new,
+                                                  id="new-agent")), width="100%", align="center"),
+        rx.cond((A.error != "") & ~A.new_open, rx.callout(A.error, color_scheme="red", size="1")),
+        rx.cond(A.notice != "", rx.callout(A.notice, color_scheme="green", size="1", id="agents-notice")),
+        rx.cond(A.workflow_href != "", rx.link(rx.button(rx.icon("download", size=14), "n8n workflow (JSON)",
+                                                         variant="soft"), href=A.workflow_href, is_external=True,
+                                               id="n8n-workflow")),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Agent", "Tools", "Model", "Budget / run", "Max steps", "Version", "Deployed", "")])),
+            rx.table.body(rx.foreach(A.rows, _agent_row)), width="100%", id="agents"),
+        rx.cond(A.rows.length() == 0, rx.text("No agents yet.", color_scheme="gray")),
+        rx.card(rx.vstack(
+            rx.text("Run an agent", weight="bold", size="2"),
+            rx.hstack(rx.select(A.agent_names, value=A.run_agent, on_change=A.set_run_agent,
+                                placeholder="agent", id="run-agent"),
+                      rx.input(value=A.run_prompt, on_change=A.set_run_prompt, placeholder="Ask it something",
+                               id="run-prompt", width="100%"),
+                      rx.button(rx.icon("play", size=14), "Run", on_click=A.start_run, id="start-run"),
+                      width="100%"),
+            spacing="2", width="100%"), width="100%"),
+        _new_modal(),
+    )
+
+
+def _run_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["short"], href=row["href"], class_name="run-link")),
+        rx.table.cell(row["agent"]), rx.table.cell(rx.badge(row["status"], color_scheme=row["colour"])),
+        rx.table.cell(row["input"]), rx.table.cell(row["output"]), rx.table.cell(row["tokens"]),
+        rx.table.cell(row["cost"]), rx.table.cell(row["model"]), rx.table.cell(row["created"]),
+        class_name="agent-run-row")
+
+
+def runs_page() -> rx.Component:
+    """/agents/runs"""
+    return page_frame(
+        "Agent Runs", _tabs("Agent Runs"),
+        rx.cond(R.error != "", rx.callout(R.error, color_scheme="red", size="1")),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Run", "Agent", "Status", "Input", "Output", "Tokens", "Cost", "Model", "Started")])),
+            rx.table.body(rx.foreach(R.rows, _run_row)), width="100%", id="agent-runs"),
+        rx.cond(R.rows.length() == 0, rx.text("No runs yet.", color_scheme="gray")),
+    )
+
+
+def _step(step: rx.Var) -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.badge(step["position"]), rx.badge(step["kind"], variant="soft"),
+                  rx.text(step["tool"], weight="bold"), rx.spacer(),
+                  rx.text(step["model"], " ", step["tokens"], " ", step["cost"], " ", step["ms"], size="1",
+                          color_scheme="gray"), width="100%", align="center"),
+        rx.cond(step["input"] != "", rx.code_block(step["input"], wrap_long_lines=True, width="100%")),
+        rx.cond(step["output"] != "", rx.code_block(step["output"], wrap_long_lines=True, width="100%")),
+        rx.cond(step["error"] != "", rx.callout(step["error"], color_scheme="red", size="1")),
+        spacing="2", width="100%"), width="100%", class_name="agent-step")
+
+
+def run_page() -> rx.Component:
+    """/agents/runs/[run_id]: the AgentRunPanel."""
+    return page_frame(
+        "Agent Run", _tabs("Agent Runs"),
+        rx.cond(R.error != "", rx.callout(R.error, color_scheme="red", size="1")),
+        rx.card(rx.vstack(
+            rx.hstack(rx.heading(R.run["agent"], size="4"), rx.badge(R.run["status"], color_scheme=R.run["colour"],
+                                                                    size="2", id="run-status"),
+                      rx.spacer(),
+                      rx.cond(R.run["finished"] == "no", rx.button("Cancel", color_scheme="red", variant="soft",
+                                                                   on_click=R.cancel, id="cancel-run"),
+                              rx.button("Retry", variant="soft", on_click=R.retry, id="retry-run")),
+                      width="100%", align="center"),
+            rx.text("Input", weight="bold", size="2"), rx.text(R.run["input"], id="run-input"),
+            rx.hstack(rx.text("Output", weight="bold", size="2"),
+                      rx.button(rx.icon("copy", size=12), "Copy", size="1", variant="ghost",
+                                on_click=rx.set_clipboard(R.run["output"]), id="copy-output"), align="center"),
+            rx.text(R.run["output"], id="run-output"),
+            rx.cond(R.run["error"] != "", rx.callout(R.run["error"].to(str) + " " + R.run["suggestion"].to(str),
+                                                     color_scheme="amber", size="1", id="run-error")),
+            rx.hstack(rx.text("Tokens ", R.run["tokens"], size="2", id="run-tokens"),
+                      rx.text("Cost ", R.run["cost"], " of ", R.run["budget"], size="2", id="run-cost"),
+                      rx.text("Model ", R.run["model"], size="2", id="run-model"),
+                      rx.cond(R.run["trace"] != "", rx.link("Trace", href=R.run["trace"], is_external=True)),
+                      spacing="4"),
+            spacing="2", width="100%"), width="100%", id="run-panel"),
+        rx.text("Steps", weight="bold", size="3"),
+        rx.foreach(R.steps, _step),
+    )

@@ -1,0 +1,235 @@
+"""AI Assist › Agent Registry and Agent Runs: agents (New Agent, Deploy, run one), the runs list and a run's
+panel (status, input, output, tokens, cost, model, trace; every step), followed live while it runs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from services.agents import registry, runs
+from services.agents.tools import TOOLS
+from services.core.errors import WorkbenchError
+from services.identity import rbac
+from services.identity.rbac import Permission
+from workbench.formatting import when
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
+
+TOOL_IDS = list(TOOLS)
+STATUS_COLOURS = {"completed": "green", "failed": "red", "budget_exceeded": "amber", "running": "blue",
+                  "pending": "gray", "cancelled": "gray"}
+FOLLOW_SECONDS = 0.5
+FOLLOW_LIMIT_S = 900
+
+
+def _money(value: Any) -> str:
+    return "—" if value is None else f"${float(value):.6f}".rstrip("0").rstrip(".")
+
+
+def _run_row(run: runs.Run) -> dict[str, str]:
+    return {"id": run.id, "short": run.id[:8], "agent": run.agent, "status": run.status,
+            "colour": STATUS_COLOURS.get(run.status, "gray"), "input": run.input[:120],
+            "output": (run.output or "")[:160],
+            "tokens": f"{run.tokens_used or 0:,}", "cost": _money(run.cost_usd), "budget": _money(run.budget_usd),
+            "model": run.model or "local", "created": when(run.created_at), "href": f"/agents/runs/{run.id}"}
+
+
+class AgentsState(ServiceCalls, rx.State):
+    rows: list[dict[str, str]] = []
+    agent_names: list[str] = []
+    notice: str = ""
+    can_create: bool = False
+    can_deploy: bool = False
+    new_open: bool = False
+    new_name: str = ""
+    new_description: str = ""
+    new_tools: list[str] = ["sql_query", "calculator"]
+    new_model: str = ""
+    new_budget: str = "0.50"
+    new_max_steps: str = "8"
+    new_prompt: str = registry.DEFAULT_SYSTEM_PROMPT
+    run_agent: str = ""
+    run_prompt: str = ""
+    deployed_url: str = ""
+    workflow_href: str = ""
+
+    async def load(self):
+        """on_load for /agents."""
+        if (auth := await self._ready_auth()) is None:
+            return
+        self.error, self.notice, self.deployed_url = "", "", ""
+        self.can_create = rbac.is_allowed(auth.user_role, Permission.CREATE_AGENTS)
+        self.can_deploy = rbac.is_allowed(auth.user_role, Permission.DEPLOY_AGENTS)
+        await self._fetch()
+
+    async def _fetch(self) -> None:
+        user, _ = await acting_user(self)
+        found = await self._call(registry.list_agents, user)
+        if found is not FAILED:
+            self.rows = [{"id": a.id, "name": a.spec.name, "description": a.spec.description,
+                          "tools": ", ".join(a.spec.tools) or "—", "model": a.spec.model or "local model",
+                          "budget": _money(a.spec.budget_usd), "steps": str(a.spec.max_steps),
+                          "version": str(a.version), "deployed": "yes" if a.deployed else "no"} for a in found]
+            self.agent_names = [a.spec.name for a in found]
+
+    def open_new(self):
+        self.new_open, self.error = True, ""
+
+    def close_new(self):
+        self.new_open = False
+
+    def set_new_name(self, value: str):
+        self.new_name = value
+
+    def set_new_description(self, value: str):
+        self.new_description = value
+
+    def toggle_tool(self, tool: str):
+        self.new_tools = [t for t in self.new_tools if t != tool] if tool in self.new_tools else [*self.new_tools, tool]
+
+    def set_new_model(self, value: str):
+        self.new_model = value
+
+    def set_new_budget(self, value: str):
+        self.new_budget = value
+
+    def set_new_max_steps(self, value: str):
+        self.new_max_steps = value
+
+    def set_new_prompt(self, value: str):
+        self.new_prompt = value
+
+    async def create(self):
+        self.error = ""
+        try:
+            budget, steps = float(self.new_budget), int(self.new_max_steps)
+        except ValueError:
+            self.error = "The budget is a number of dollars and max steps a whole number."
+            return
+        data = {"name": self.new_name, "description": self.new_description,
+                "tools": [t for t in TOOL_IDS if t in self.new_tools], "model": self.new_model.strip() or None,
+                "budget_usd": budget, "max_steps": steps, "system_prompt": self.new_prompt}
+        user, _ = await acting_user(self)
+        try:
+            spec = registry.parse_spec(data)
+        except WorkbenchError as exc:
+            self.error = str(exc)
+            return
+        applied = await self._call(registry.apply, user, spec)
+        if applied is FAILED:
+            return
+        agent, created = applied
+        self.new_open, self.new_name, self.new_description = False, "", ""
+        self.notice = f"Agent {agent.spec.name} {'created' if created else 'updated'} (version {agent.version})."
+        await self._fetch()
+
+    async def deploy(self, name: str):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        agent = await self._call(registry.deploy, user, name)
+        if agent is FAILED:
+            return
+        self.deployed_url = f"/api/agents/{agent.id}/runs"
+        self.workflow_href = f"/api/agents/{agent.id}/n8n-workflow"
+        self.notice = (f"{agent.spec.name} is deployed: POST {self.deployed_url} with an API key and"
+                       ' {"prompt": "…"} starts a run; the n8n workflow below calls it.')
+        await self._fetch()
+
+    def set_run_agent(self, value: str):
+        self.run_agent = value
+
+    def set_run_prompt(self, value: str):
+        self.run_prompt = value
+
+    async def start_run(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        run_id = await self._call(runs.start, user, self.run_agent, self.run_prompt)
+        if run_id is FAILED:
+            return None
+        self.run_prompt = ""
+        return rx.redirect(f"/agents/runs/{run_id}")
+
+
+class AgentRunsState(ServiceCalls, rx.State):
+    rows: list[dict[str, str]] = []
+    run: dict[str, str] = {}
+    steps: list[dict[str, str]] = []
+    following: bool = False
+
+    async def load_list(self):
+        """on_load for /agents/runs."""
+        if await self._ready_auth() is None:
+            return
+        self.error = ""
+        user, _ = await acting_user(self)
+        found = await self._call(runs.list_runs, user, None)
+        if found is not FAILED:
+            self.rows = [_run_row(r) for r in found]
+
+    async def load_run(self):
+        """on_load for /agents/runs/[run_id]."""
+        if await self._ready_auth() is None:
+            return None
+        self.error = ""
+        user, _ = await acting_user(self)
+        found = await self._call(runs.get, user, self.router.page.params.get("run_id", ""))
+        if found is FAILED:
+            self.run, self.steps = {}, []
+            return None
+        self._show(found)
+        return None if found.status in runs.FINISHED else AgentRunsState.follow
+
+    def _show(self, run: runs.Run) -> None:
+        self.run = {**_run_row(run), "input": run.input, "output": run.output or "", "error": run.error or "",
+                    "suggestion": run.suggestion or "", "trace": run.trace_url or "",
+                    "finished": "yes" if run.status in runs.FINISHED else "no",
+                    "started": when(run.started_at), "completed": when(run.completed_at)}
+        self.steps = [{"position": str(s.position), "kind": s.kind, "tool": s.tool or "", "input": s.input or "",
+                       "output": s.output or "", "error": s.error or "", "model": s.model or "",
+                       "tokens": "" if s.prompt_tokens is None else f"{s.prompt_tokens} + {s.completion_tokens}",
+                       "cost": _money(s.cost_usd) if s.kind == "model" else "",
+                       "ms": "" if s.latency_ms is None else f"{s.latency_ms} ms"} for s in run.steps]
+
+    @rx.event(background=True)
+    async def follow(self):
+        """Refresh the open run until it ends."""
+        async with self:
+            if self.following:
+                return
+            self.following = True
+            run_id = self.run.get("id", "")
+            user, _ = await acting_user(self)
+        try:
+            for _ in range(int(FOLLOW_LIMIT_S / FOLLOW_SECONDS)):
+                await asyncio.sleep(FOLLOW_SECONDS)
+                try:
+                    found = await asyncio.to_thread(runs.get, user, run_id)
+                except WorkbenchError:
+                    return
+                async with self:
+                    if self.run.get("id") != run_id:
+                        return
+                    self._show(found)
+                if found.status in runs.FINISHED:
+                    return
+        finally:
+            async with self:
+                self.following = False
+
+    async def cancel(self):
+        self.error = ""
+        user, _ = await acting_user(self)
+        found = await self._call(runs.cancel, user, self.run.get("id", ""))
+        if found is not FAILED:
+            self._show(found)
+
+    async def retry(self):
+        self.error = ""
+        user, _ = await acting_user(self)
+        new_id = await self._call(runs.retry, user, self.run.get("id", ""))
+        if new_id is not FAILED:
+            return rx.redirect(f"/agents/runs/{new_id}")
+        return None
