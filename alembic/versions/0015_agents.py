@@ -81,11 +81,23 @@ CREATE TABLE ip_workbench.model_prices (
 );
 COMMENT ON TABLE ip_workbench.model_prices IS
     'USD per 1M input and output tokens per model, set by admins; overrides LiteLLM''s local price map.';
+
+CREATE TABLE ip_workbench.budgets (
+    scope text NOT NULL CHECK (scope IN ('agent', 'service')),
+    key text NOT NULL,
+    monthly_usd numeric NOT NULL CHECK (monthly_usd > 0),
+    updated_by uuid REFERENCES ip_workbench.users(id) ON DELETE SET NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+);
+COMMENT ON TABLE ip_workbench.budgets IS
+    'Monthly budgets per agent (by name) and per service (llm, pipeline, storage, compute); alerts at 80 % and 100 %.';
 """)
 
 
 def downgrade() -> None:
     op.execute("""
+DROP TABLE ip_workbench.budgets;
 DROP TABLE ip_workbench.model_prices;
 DROP TABLE ip_workbench.agent_steps;
 DROP INDEX ip_workbench.agent_runs_agent_time;

@@ -22,7 +22,7 @@ EVENTS: dict[str, str | None] = {
     "score_below": "score (0–100) under which the table's alert fires",
     "slo_breach": None,
     "pipeline_failed": None,
-    "cost_overrun": "spend in USD over which the alert fires",
+    "cost_overrun": "spend in USD from which the alert fires (0: every overrun)",
     "owner_assigned": None,
 }
 TABLE_EVENTS = frozenset({"test_failed", "score_below", "slo_breach", "owner_assigned"})

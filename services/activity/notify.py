@@ -64,7 +64,7 @@ def _fires(rule: alert_rules.Rule, event: Event) -> bool:
     if rule.event == "score_below":
         return event.value is not None and event.value < (rule.threshold or 0)
     if rule.event == "cost_overrun":
-        return event.value is not None and event.value > (rule.threshold or 0)
+        return event.value is not None and event.value >= (rule.threshold or 0)
     return True
 
 

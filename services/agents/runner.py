@@ -12,6 +12,8 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from services.activity import notify
+from services.activity.notify import Event
 from services.agents import budget, protocol, registry
 from services.agents.tools import TOOLS, run_tool
 from services.core import db
@@ -148,6 +150,15 @@ def _finish(run_id: str, status: str, *, output: str | None = None, error: str |
                      (status, output, error, suggestion, run_id))
 
 
+def _tell_admins(run_id: str, error: str) -> None:
+    """PRD §7: a run that hit its budget raises cost_overrun (rules on it email the admins)."""
+    with db.connection() as conn:
+        name, spent = conn.execute("SELECT a.name, r.cost_usd FROM ip_workbench.agent_runs r JOIN ip_workbench.agents a"
+                                   " ON a.id = r.agent_id WHERE r.id = %s", (run_id,)).fetchone()
+        notify.emit(conn, Event("cost_overrun", f"agent:{name}", "warning", f"Agent {name} stopped at its budget",
+                                f"Run {run_id[:8]}: {error}", value=float(spent or 0), link=f"/agents/runs/{run_id}"))
+
+
 def run(run_id: str) -> str:
     """Execute a run that is `running` in this process; returns its final status."""
     try:
@@ -157,6 +168,8 @@ def run(run_id: str) -> str:
         return status
     except Stop as stop:
         _finish(run_id, stop.status, error=stop.error, suggestion=stop.suggestion or None)
+        if stop.status == "budget_exceeded":
+            _tell_admins(run_id, stop.error)
         return stop.status
     except PermissionDenied as exc:
         _finish(run_id, "failed", error=str(exc), suggestion="The user the run acts for lacks that permission.")

@@ -193,3 +193,47 @@ def test_a_run_acting_for_a_viewer_cannot_write(peer, engineer, operator):
         tools.run_tool(users.require_active(engineer.email), "sql_query", "CREATE TABLE silver.x (i int)")
     with db.connection() as conn:
         assert conn.execute("SELECT to_regclass('gold.finance_expenses') IS NOT NULL").fetchone()[0]
+
+
+def test_monthly_budgets_alert_once_at_80_and_at_100_percent(make_user):
+    from services.activity import budgets
+
+    admin = make_user("admin")[0]
+    with db.connection() as conn:
+        conn.execute("DELETE FROM ip_workbench.cost_tracker WHERE service = 'compute'")
+    budgets.set_budget(admin, "service", "compute", 10)
+    with pytest.raises(InvalidInput):
+        budgets.set_budget(admin, "service", "coffee", 10)
+    with pytest.raises(PermissionDenied):
+        budgets.set_budget(make_user("engineer")[0], "service", "compute", 10)
+
+    def spend(amount: str) -> None:
+        with db.connection() as conn:
+            conn.execute("INSERT INTO ip_workbench.cost_tracker (service, cost_usd) VALUES ('compute', %s)", (amount,))
+
+    spend("7.99")
+    assert not [s for s in budgets.check_budgets() if ":compute:" in s]
+    spend("0.01")
+    assert [s.rsplit(":", 1)[1] for s in budgets.check_budgets() if ":compute:" in s] == ["80"]
+    assert not [s for s in budgets.check_budgets() if ":compute:" in s]  # once per level
+    spend("2")
+    assert [s.rsplit(":", 1)[1] for s in budgets.check_budgets() if ":compute:" in s] == ["100"]
+    used = next(b for b in budgets.list_budgets(admin) if b.key == "compute")
+    assert used.used == Decimal("1.0")
+
+
+def test_a_run_stopped_by_its_budget_raises_cost_overrun(peer, engineer, make_user):
+    from services.activity import alert_rules, channels
+
+    admin = make_user("admin")[0]
+    channel = channels.add_channel(admin, f"c-{uuid.uuid4().hex[:6]}", "json://127.0.0.1:9/x")
+    rule = alert_rules.add_rule(admin, f"r-{uuid.uuid4().hex[:6]}", event="cost_overrun", threshold=0,
+                                channel=channel.name)
+    prices.set_price(admin, "openai/peer-model", 1000, 1000)
+    name = _agent(engineer, budget_usd=0.001)
+    run = _run(engineer, name, "hello")
+    assert run.status == "budget_exceeded" and run.cost_usd == 0
+    with db.connection() as conn:
+        queued = conn.execute("SELECT subject FROM ip_workbench.alert_deliveries WHERE rule_id = %s",
+                              (rule.id,)).fetchall()
+    assert queued == [(f"agent:{name}",)]
