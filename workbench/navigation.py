@@ -30,7 +30,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("AI Assist", "Genie", "/genie", Permission.USE_AI_ASSIST, "sparkles"),
     NavItem("AI Assist", "Agent Registry", "/agents", Permission.VIEW_AGENT_RUNS, "bot"),
     NavItem("AI Assist", "Agent Runs", "/agents/runs", Permission.VIEW_AGENT_RUNS, "activity"),
+    NavItem("AI Assist", "Observability", "/observability", Permission.ACCESS_LANGFUSE, "gauge"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
+    NavItem("Settings", "Cost Tracking", "/settings/costs", Permission.VIEW_COST_TRACKING, "receipt"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )
 

@@ -16,6 +16,7 @@ from workbench.api.app import api
 from workbench.pages.agents import registry_page, run_page, runs_page
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
+from workbench.pages.costs import costs_page, observability_page
 from workbench.pages.genie import genie_page
 from workbench.pages.home import home_page
 from workbench.pages.job_logs import job_logs_page, run_detail_page
@@ -33,6 +34,7 @@ from workbench.state.alerts import AlertsState
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
+from workbench.state.costs import CostsState, ObservabilityState
 from workbench.state.genie import GenieState
 from workbench.state.home import HomeState
 from workbench.state.job_logs import JobLogsState
@@ -101,6 +103,10 @@ app.add_page(runs_page, route="/agents/runs", title="Agent Runs · Workbench",
              on_load=[_VIEW_AGENTS, AgentRunsState.load_list])
 app.add_page(run_page, route="/agents/runs/[run_id]", title="Agent Run · Workbench",
              on_load=[_VIEW_AGENTS, AgentRunsState.load_run])
+app.add_page(observability_page, route="/observability", title="Observability · Workbench",
+             on_load=[AuthState.check_access(Permission.ACCESS_LANGFUSE.value), ObservabilityState.load])
+app.add_page(costs_page, route="/settings/costs", title="Cost Tracking · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_COST_TRACKING.value), CostsState.load])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",
              on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from services.activity import costs as spending
@@ -121,6 +121,15 @@ async def set_price(model: str, body: PriceRequest, request: Request,
     """Set or override a model's price (admins)."""
     return PriceOut.of(await asyncio.to_thread(prices.set_price, user, model, body.input_per_1m, body.output_per_1m,
                                                client_address=client_address(request)))
+
+
+@router.get("/api/costs.csv", responses=error_responses(*COMMON), response_class=PlainTextResponse)
+async def costs_csv(since: str | None = None, user: User = Depends(key_or_session)) -> PlainTextResponse:  # noqa: B008
+    """Spend per day and service as CSV (day,service,cost_usd) (admins)."""
+    found = await asyncio.to_thread(spending.report, user, spending.parse_day(since))
+    lines = ["day,service,cost_usd", *(f"{d['day']},{d['service']},{d['cost_usd']}" for d in found.by_day)]
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/csv",
+                             headers={"Content-Disposition": f'attachment; filename="costs-since-{found.since}.csv"'})
 
 
 @router.get("/api/costs", responses=error_responses(*COMMON))

@@ -1,0 +1,68 @@
+"""The LLM Gateway Monitor (Observability, admins): requests per minute, average and p95 latency, error rate,
+cost today, requests and tokens per model, each model's circuit breaker, the last requests. One aggregate
+query over the window (indexed by time) and one for the latest rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.core import db
+from services.core.config import settings
+from services.identity.rbac import Permission, authorize
+from services.llm import gateway
+
+
+@dataclass(frozen=True)
+class GatewayStats:
+    window_minutes: int
+    requests: int
+    requests_per_minute: float
+    avg_latency_ms: float | None
+    p95_latency_ms: float | None
+    error_rate: float | None
+    cost_today_usd: Decimal
+    per_model: list[dict[str, Any]] = field(default_factory=list)
+    breakers: list[dict[str, Any]] = field(default_factory=list)
+    last_requests: list[dict[str, Any]] = field(default_factory=list)
+    langfuse_url: str | None = None
+
+
+def stats(actor: Any, *, window_minutes: int = 60, last: int = 10) -> GatewayStats:
+    """The monitor's figures over the last `window_minutes`."""
+    authorize(actor, Permission.ACCESS_LANGFUSE)
+    window = max(1, min(window_minutes, 24 * 60))
+    with db.connection() as conn:
+        total, avg, p95, failed = conn.execute(
+            "SELECT count(*), avg(latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),"
+            " count(*) FILTER (WHERE status <> 'completed') FROM ip_workbench.llm_requests"
+            " WHERE created_at >= now() - make_interval(mins => %s)", (window,)).fetchone()
+        today = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM ip_workbench.llm_requests"
+                             " WHERE created_at >= date_trunc('day', now())").fetchone()[0]
+        models = conn.execute(
+            "SELECT model, count(*), coalesce(sum(prompt_tokens + completion_tokens), 0), coalesce(sum(cost_usd), 0),"
+            " count(*) FILTER (WHERE status <> 'completed') FROM ip_workbench.llm_requests"
+            " WHERE created_at >= now() - make_interval(mins => %s) GROUP BY model ORDER BY 2 DESC",
+            (window,)).fetchall()
+        latest = conn.execute(
+            "SELECT created_at, model, status, latency_ms, prompt_tokens, completion_tokens, cost_usd, purpose"
+            " FROM ip_workbench.llm_requests ORDER BY created_at DESC LIMIT %s", (max(1, min(last, 100)),)).fetchall()
+    config = settings()
+    return GatewayStats(
+        window_minutes=window, requests=total, requests_per_minute=round(total / window, 2),
+        avg_latency_ms=round(float(avg), 1) if avg is not None else None,
+        p95_latency_ms=round(float(p95), 1) if p95 is not None else None,
+        error_rate=round(failed / total, 4) if total else None, cost_today_usd=Decimal(today),
+        per_model=[{"model": m, "requests": n, "tokens": int(t), "cost_usd": Decimal(c), "failed": f}
+                   for m, n, t, c, f in models],
+        breakers=gateway.gateway_status(),
+        last_requests=[{"at": r[0], "model": r[1], "status": r[2], "latency_ms": r[3], "tokens": (r[4] or 0)
+                        + (r[5] or 0), "cost_usd": Decimal(r[6] or 0), "purpose": r[7]} for r in latest],
+        langfuse_url=(config.langfuse_base_url or "https://cloud.langfuse.com") if config.langfuse_enabled else None)
+
+
+def since_label(moment: datetime) -> str:
+    """HH:MM:SS of a request, for the live list."""
+    return moment.strftime("%H:%M:%S")
