@@ -82,6 +82,21 @@ CREATE TABLE ip_workbench.model_prices (
 COMMENT ON TABLE ip_workbench.model_prices IS
     'USD per 1M input and output tokens per model, set by admins; overrides LiteLLM''s local price map.';
 
+CREATE TABLE ip_workbench.agent_samples (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    agent_id uuid NOT NULL REFERENCES ip_workbench.agents(id) ON DELETE CASCADE,
+    prompt text NOT NULL,
+    expect_kind text NOT NULL CHECK (expect_kind IN ('contains', 'regex', 'number')),
+    expected text NOT NULL,
+    tolerance numeric NOT NULL DEFAULT 0 CHECK (tolerance >= 0),
+    created_by uuid REFERENCES ip_workbench.users(id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ip_workbench.agent_samples IS
+    'An agent''s evaluation set: sample prompts and the expected answer (contains, regex, number ± tolerance).';
+ALTER TABLE ip_workbench.agent_runs
+    ADD COLUMN sample_id uuid REFERENCES ip_workbench.agent_samples(id) ON DELETE SET NULL;
+
 CREATE TABLE ip_workbench.budgets (
     scope text NOT NULL CHECK (scope IN ('agent', 'service')),
     key text NOT NULL,
@@ -98,6 +113,8 @@ COMMENT ON TABLE ip_workbench.budgets IS
 def downgrade() -> None:
     op.execute("""
 DROP TABLE ip_workbench.budgets;
+ALTER TABLE ip_workbench.agent_runs DROP COLUMN sample_id;
+DROP TABLE ip_workbench.agent_samples;
 DROP TABLE ip_workbench.model_prices;
 DROP TABLE ip_workbench.agent_steps;
 DROP INDEX ip_workbench.agent_runs_agent_time;

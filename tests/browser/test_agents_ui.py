@@ -4,6 +4,7 @@ run panel (status, output, tokens, cost, model, steps). A viewer gets no agent p
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -38,6 +39,19 @@ def test_flow_3_create_deploy_run_and_read_the_panel(page: Page, make_user):
     row.get_by_role("button", name="Deploy").click()
     expect(page.locator("#agents-notice")).to_contain_text("is deployed: POST /api/agents/")
     expect(page.locator("#n8n-workflow")).to_be_visible()
+    row.get_by_role("button", name="Test").click()
+    page.fill("#sample-prompt", "What is 1234 * 3? Use the calculator.")
+    page.locator("#sample-kind").click()
+    page.get_by_role("option", name="number").click()
+    page.fill("#sample-expected", "3702")
+    page.locator("#add-sample").click()
+    expect(page.locator("#samples .sample-row")).to_have_count(1)
+    page.locator("#run-samples").click()
+    # The verdict is the local model's to earn; the page must show one, with the run's answer.
+    expect(page.locator("#test-summary")).to_have_text(re.compile(r"^[01] of 1 samples pass$"), timeout=240_000)
+    expect(page.locator("#samples .sample-row").first.locator(".rt-Badge")).to_have_text(re.compile("pass|fail"))
+    screenshot(page, "agents-test-modal")
+    page.locator("#test-modal").get_by_role("button", name="Close").click()
     screenshot(page, "agents-registry")
     page.locator("#run-agent").click()
     page.get_by_role("option", name=name).click()
@@ -50,7 +64,8 @@ def test_flow_3_create_deploy_run_and_read_the_panel(page: Page, make_user):
     expect(page.locator(".agent-step").first).to_contain_text("model")
     screenshot(page, "agents-run-panel")
     page.goto("/agents/runs")
-    expect(page.locator(".agent-run-row", has_text=name)).to_contain_text("completed")
+    expect(page.locator(".agent-run-row", has_text=name)).to_have_count(2)  # the sample run and this one
+    expect(page.locator(".agent-run-row", has_text=name).first).to_contain_text("completed")
 
 
 def test_a_viewer_has_no_agent_pages(page: Page, make_user):

@@ -237,3 +237,25 @@ def test_a_run_stopped_by_its_budget_raises_cost_overrun(peer, engineer, make_us
         queued = conn.execute("SELECT subject FROM ip_workbench.alert_deliveries WHERE rule_id = %s",
                               (rule.id,)).fetchall()
     assert queued == [(f"agent:{name}",)]
+
+
+def test_samples_judge_answers_and_test_runs_them(peer, engineer):
+    from services.agents import samples
+
+    assert samples.judge("number", "1500", Decimal("0.5"), "The total is 1,500.2 pesos")
+    assert not samples.judge("number", "1500", Decimal("0.1"), "about 1,500.2")
+    assert samples.judge("contains", "Manila", Decimal(0), "it is in manila")
+    assert samples.judge("regex", r"^\d{3}$", Decimal(0), "500")
+    for kind, expected, message in [("number", "many", "number"), ("regex", "(", "regular expression"),
+                                    ("guess", "1", "one of")]:
+        with pytest.raises(InvalidInput, match=message):
+            samples.add_sample(engineer, _agent(engineer), "q", kind, expected)
+    name = _agent(engineer)
+    samples.add_sample(engineer, name, "What is 2+2?", "number", "4")
+    samples.add_sample(engineer, name, "Name the capital", "contains", "Manila")
+    assert [s.passed for s in samples.list_samples(engineer, name)] == [None, None]
+    run_ids = samples.test_agent(engineer, name)
+    peer.will(("ok", '{"answer": "4"}'), ("ok", '{"answer": "Cebu"}'))
+    for run_id in run_ids:
+        assert runner.execute(run_id, "test") == "completed"
+    assert [s.passed for s in samples.list_samples(engineer, name)] == [True, False]

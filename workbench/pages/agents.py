@@ -50,15 +50,49 @@ def _new_modal() -> rx.Component:
         max_width="720px"), open=A.new_open)
 
 
+def _sample_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(rx.table.cell(row["prompt"]), rx.table.cell(row["expect"]), rx.table.cell(row["output"]),
+                        rx.table.cell(row["status"]),
+                        rx.table.cell(rx.badge(row["verdict"], color_scheme=row["colour"])), class_name="sample-row")
+
+
+def _test_modal() -> rx.Component:
+    """Test Agent: sample prompts with expected answers, run them, pass/fail per sample."""
+    return rx.dialog.root(rx.dialog.content(
+        rx.hstack(rx.dialog.title("Test ", A.test_agent, margin="0"), rx.spacer(),
+                  rx.button("Close", variant="soft", color_scheme="gray", on_click=A.close_test), width="100%"),
+        rx.vstack(
+            rx.text(A.test_summary, size="2", id="test-summary"),
+            rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Prompt", "Expected", "Answer", "Run", "Verdict")])),
+                rx.table.body(rx.foreach(A.sample_rows, _sample_row)), width="100%", size="1", id="samples"),
+            rx.hstack(
+                rx.input(value=A.sample_prompt, on_change=A.set_sample_prompt, placeholder="sample prompt",
+                         id="sample-prompt", width="100%"),
+                rx.select(["contains", "regex", "number"], value=A.sample_kind, on_change=A.set_sample_kind,
+                          id="sample-kind"),
+                rx.input(value=A.sample_expected, on_change=A.set_sample_expected, placeholder="expected",
+                         id="sample-expected", width="140px"),
+                rx.input(value=A.sample_tolerance, on_change=A.set_sample_tolerance, id="sample-tolerance",
+                         width="70px"),
+                rx.button("Add", on_click=A.add_sample, variant="soft", id="add-sample"), width="100%"),
+            rx.cond(A.error != "", rx.callout(A.error, color_scheme="red", size="1")),
+            rx.button(rx.icon("play", size=14), "Run samples", on_click=A.run_samples, id="run-samples"),
+            spacing="3", width="100%"),
+        max_width="900px", id="test-modal"), open=A.test_open)
+
+
 def _agent_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(row["name"], weight="bold"), rx.text(row["description"], size="1",
                                                                             color_scheme="gray"), spacing="0")),
         rx.table.cell(row["tools"]), rx.table.cell(row["model"]), rx.table.cell(row["budget"]),
         rx.table.cell(row["steps"]), rx.table.cell(row["version"]), rx.table.cell(row["deployed"]),
-        rx.table.cell(rx.cond(A.can_deploy, rx.button("Deploy", size="1", variant="soft",
-                                                      on_click=A.deploy(row["name"]),
-                                                      id="deploy-" + row["id"].to(str)))),
+        rx.table.cell(rx.hstack(
+            rx.button("Test", size="1", variant="soft", on_click=A.open_test(row["name"]),
+                      id="test-" + row["id"].to(str)),
+            rx.cond(A.can_deploy, rx.button("Deploy", size="1", variant="soft", on_click=A.deploy(row["name"]),
+                                            id="deploy-" + row["id"].to(str))), spacing="2")),
         class_name="agent-row")
 
 
@@ -69,7 +103,7 @@ def registry_page() -> rx.Component:
         rx.hstack(_tabs("Agent Registry"), rx.spacer(),
                   rx.cond(A.can_create, rx.button(rx.icon("plus", size=14), "New Agent", on_click=A.open_new,
                                                   id="new-agent")), width="100%", align="center"),
-        rx.cond((A.error != "") & ~A.new_open, rx.callout(A.error, color_scheme="red", size="1")),
+        rx.cond((A.error != "") & ~A.new_open & ~A.test_open, rx.callout(A.error, color_scheme="red", size="1")),
         rx.cond(A.notice != "", rx.callout(A.notice, color_scheme="green", size="1", id="agents-notice")),
         rx.cond(A.workflow_href != "", rx.link(rx.button(rx.icon("download", size=14), "n8n workflow (JSON)",
                                                          variant="soft"), href=A.workflow_href, is_external=True,
@@ -89,6 +123,7 @@ def registry_page() -> rx.Component:
                       width="100%"),
             spacing="2", width="100%"), width="100%"),
         _new_modal(),
+        _test_modal(),
     )
 
 

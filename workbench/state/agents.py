@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from services.agents import registry, runs
+from services.agents import registry, runs, samples
 from services.agents.tools import TOOLS
 from services.core.errors import WorkbenchError
 from services.identity import rbac
@@ -52,6 +52,14 @@ class AgentsState(ServiceCalls, rx.State):
     new_prompt: str = registry.DEFAULT_SYSTEM_PROMPT
     run_agent: str = ""
     run_prompt: str = ""
+    test_open: bool = False
+    test_agent: str = ""
+    sample_rows: list[dict[str, str]] = []
+    sample_prompt: str = ""
+    sample_kind: str = "contains"
+    sample_expected: str = ""
+    sample_tolerance: str = "0"
+    test_summary: str = ""
     deployed_url: str = ""
     workflow_href: str = ""
 
@@ -136,6 +144,71 @@ class AgentsState(ServiceCalls, rx.State):
         self.notice = (f"{agent.spec.name} is deployed: POST {self.deployed_url} with an API key and"
                        ' {"prompt": "…"} starts a run; the n8n workflow below calls it.')
         await self._fetch()
+
+    async def open_test(self, name: str):
+        self.test_open, self.test_agent, self.error = True, name, ""
+        await self._load_samples()
+
+    def close_test(self):
+        self.test_open = False
+
+    async def _load_samples(self) -> None:
+        user, _ = await acting_user(self)
+        found = await self._call(samples.list_samples, user, self.test_agent)
+        if found is FAILED:
+            return
+        self.sample_rows = [{"id": x.id, "prompt": x.prompt, "expect": f"{x.kind}: {x.expected}"
+                             + (f" ± {x.tolerance}" if x.kind == "number" and x.tolerance else ""),
+                             "output": (x.output or "")[:200], "status": x.run_status or "not run",
+                             "verdict": "pass" if x.passed else "fail" if x.passed is False else "—",
+                             "colour": "green" if x.passed else "red" if x.passed is False else "gray"}
+                            for x in found]
+        judged = [x for x in found if x.passed is not None]
+        self.test_summary = (f"{sum(1 for x in judged if x.passed)} of {len(judged)} samples pass"
+                             + (f"; {len(found) - len(judged)} not finished" if len(judged) < len(found) else "")
+                             if found else "No samples yet.")
+
+    def set_sample_prompt(self, value: str):
+        self.sample_prompt = value
+
+    def set_sample_kind(self, value: str):
+        self.sample_kind = value
+
+    def set_sample_expected(self, value: str):
+        self.sample_expected = value
+
+    def set_sample_tolerance(self, value: str):
+        self.sample_tolerance = value
+
+    async def add_sample(self):
+        self.error = ""
+        user, _ = await acting_user(self)
+        added = await self._call(samples.add_sample, user, self.test_agent, self.sample_prompt, self.sample_kind,
+                                 self.sample_expected, self.sample_tolerance or "0")
+        if added is FAILED:
+            return
+        self.sample_prompt, self.sample_expected = "", ""
+        await self._load_samples()
+
+    async def run_samples(self):
+        self.error = ""
+        user, _ = await acting_user(self)
+        started = await self._call(samples.test_agent, user, self.test_agent)
+        if started is FAILED:
+            return None
+        self.test_summary = f"{len(started)} sample runs queued…"
+        return AgentsState.follow_samples
+
+    @rx.event(background=True)
+    async def follow_samples(self):
+        for _ in range(int(FOLLOW_LIMIT_S / FOLLOW_SECONDS)):
+            await asyncio.sleep(FOLLOW_SECONDS * 2)
+            async with self:
+                if not self.test_open:
+                    return
+                await self._load_samples()
+                if all(r["status"] in runs.FINISHED or r["status"] == "not run" for r in self.sample_rows):
+                    return
 
     def set_run_agent(self, value: str):
         self.run_agent = value
