@@ -123,8 +123,10 @@ async def set_price(model: str, body: PriceRequest, request: Request,
                                                client_address=client_address(request)))
 
 
-@router.get("/api/costs.csv", responses=error_responses(*COMMON), response_class=PlainTextResponse)
-async def costs_csv(since: str | None = None, user: User = Depends(key_or_session)) -> PlainTextResponse:  # noqa: B008
+@router.get("/api/costs.csv", responses={
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "day,service,cost_usd rows"},
+    **error_responses(*COMMON)})
+async def costs_csv(since: str | None = None, user: User = Depends(key_or_session)):  # noqa: B008
     """Spend per day and service as CSV (day,service,cost_usd) (admins)."""
     found = await asyncio.to_thread(spending.report, user, spending.parse_day(since))
     lines = ["day,service,cost_usd", *(f"{d['day']},{d['service']},{d['cost_usd']}" for d in found.by_day)]
