@@ -24,6 +24,8 @@ from services.llm import gateway, prices
 @pytest.fixture
 def peer(monkeypatch, demo_warehouse):
     gateway.reset_breakers()
+    with db.connection() as conn:  # prices an earlier test set for the peer's models must not carry over
+        conn.execute("DELETE FROM ip_workbench.model_prices WHERE model LIKE 'openai/peer-%'")
     with running_peer() as server:
         monkeypatch.setenv("WORKBENCH_LLM_MODEL", "openai/peer-model")
         monkeypatch.setenv("WORKBENCH_LLM_API_BASE", server.url)
