@@ -16,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Peer:
     url: str  # api_base for LiteLLM: http://127.0.0.1:PORT/v1
-    script: deque = field(default_factory=deque)  # ("ok", text) | ("status", code) | ("slow", s, text) | ("malformed",)
+    # ("ok", text) | ("status", code) | ("slow", s, text) | ("malformed",) | ("tools", [(name, arguments), ...])
+    script: deque = field(default_factory=deque)
     requests: list[dict] = field(default_factory=list)
     measured_usage: bool = False  # True: usage counts one token per 4 bytes (rounded up), as a tokenizer might
 
@@ -29,6 +30,17 @@ def _completion(text: str, model: str, usage: tuple[int, int] = (12, 5)) -> dict
     return {"id": "chatcmpl-peer", "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}}
+
+
+def _tool_calls(calls: list[tuple[str, object]], model: str, usage: tuple[int, int]) -> dict:
+    """A completion whose message asks for native tool calls (arguments: a dict, or raw JSON text)."""
+    answer = _completion("", model, usage)
+    answer["choices"][0]["message"] = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": f"call_{i}", "type": "function",
+         "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}}
+        for i, (name, args) in enumerate(calls)]}
+    answer["choices"][0]["finish_reason"] = "tool_calls"
+    return answer
 
 
 def _measured(payload: dict, text: str) -> tuple[int, int]:
@@ -70,6 +82,9 @@ def running_peer() -> Iterator[Peer]:
                 self._send(200, json.dumps(_completion(step[2], model)).encode())
             elif step[0] == "malformed":
                 self._send(200, b'{"choices": [{"message": ')
+            elif step[0] == "tools":
+                usage = _measured(payload, json.dumps(step[1])) if peer.measured_usage else (12, 5)
+                self._send(200, json.dumps(_tool_calls(step[1], model, usage)).encode())
             else:
                 usage = _measured(payload, step[1]) if peer.measured_usage else (12, 5)
                 self._send(200, json.dumps(_completion(step[1], model, usage)).encode())

@@ -26,7 +26,8 @@ MAX_BUDGET_USD = Decimal(100)
 DEFAULT_SYSTEM_PROMPT = ("You are a careful data assistant for a finance team. Use the tools to look facts up"
                          " in the warehouse and to compute; never guess numbers.")
 _KEYS = {"name", "description", "tools", "model", "system_prompt", "temperature", "max_tokens", "budget_usd",
-         "max_steps"}
+         "max_steps", "tool_calling"}
+TOOL_CALLING = ("auto", "native", "json")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AgentSpec:
     max_tokens: int = 512
     budget_usd: Decimal = Decimal("0.50")
     max_steps: int = 8
+    tool_calling: str = "auto"  # native function calls, the JSON-action protocol, or native when LiteLLM knows it
 
     def as_json(self) -> dict[str, Any]:
         """The agent file."""
@@ -88,6 +90,10 @@ def parse_spec(data: Any) -> AgentSpec:
         raise InvalidInput("budget_usd is a number of US dollars.") from None
     if not budget.is_finite() or not Decimal("0.0001") <= budget <= MAX_BUDGET_USD:
         raise InvalidInput(f"budget_usd is between 0.0001 and {MAX_BUDGET_USD} US dollars per run.")
+    tool_calling = data.get("tool_calling") or "auto"
+    if tool_calling not in TOOL_CALLING:
+        raise InvalidInput("tool_calling is auto (native function calls when the model has them, else JSON"
+                           " actions), native or json.")
     for key in ("description", "system_prompt"):
         if data.get(key) is not None and (not isinstance(data[key], str) or len(data[key]) > 20_000):
             raise InvalidInput(f"{key} is text of at most 20,000 characters.")
@@ -97,7 +103,7 @@ def parse_spec(data: Any) -> AgentSpec:
         system_prompt=(data.get("system_prompt") or DEFAULT_SYSTEM_PROMPT).strip(),
         temperature=_number(data, "temperature", 0.0, 0, 2), max_tokens=_number(data, "max_tokens", 512, 16, 32_000,
                                                                                 whole=True),
-        budget_usd=budget, max_steps=_number(data, "max_steps", 8, 1, 50, whole=True))
+        budget_usd=budget, max_steps=_number(data, "max_steps", 8, 1, 50, whole=True), tool_calling=tool_calling)
 
 
 def parse_spec_text(text: str) -> AgentSpec:
@@ -111,14 +117,15 @@ def parse_spec_text(text: str) -> AgentSpec:
 
 
 _SELECT = ("SELECT id::text, name, coalesce(description, ''), tools, model, coalesce(system_prompt, ''),"
-           " temperature, max_tokens, budget_usd, max_steps, version, deployed, created_by::text, updated_at"
+           " temperature, max_tokens, budget_usd, max_steps, version, deployed, created_by::text, updated_at,"
+           " tool_calling"
            " FROM ip_workbench.agents")
 
 
 def _agent(row: tuple) -> Agent:
     spec = AgentSpec(name=row[1], description=row[2], tools=list(row[3] or []), model=row[4], system_prompt=row[5],
                      temperature=float(row[6] or 0), max_tokens=int(row[7] or 512), budget_usd=Decimal(row[8]),
-                     max_steps=int(row[9]))
+                     max_steps=int(row[9]), tool_calling=row[14])
     return Agent(row[0], spec, row[10], row[11], row[12], row[13])
 
 
@@ -134,14 +141,15 @@ def apply(actor: Any, spec: AgentSpec, *, client_address: str | None = None) -> 
     """Create or update the agent the file names (a new version when anything changed); (agent, created)."""
     authorize(actor, Permission.CREATE_AGENTS, client_address=client_address)
     values = (spec.description, Jsonb(spec.tools), spec.model, spec.system_prompt, spec.temperature, spec.max_tokens,
-              spec.budget_usd, spec.max_steps)
+              spec.budget_usd, spec.max_steps, spec.tool_calling)
     with db.connection() as conn:
         current = conn.execute(_SELECT + " WHERE name = %s FOR UPDATE", (spec.name,)).fetchone()
         if current is None:
             agent_id = conn.execute(
                 "INSERT INTO ip_workbench.agents (name, description, tools, model, system_prompt, temperature,"
-                " max_tokens, budget_usd, max_steps, created_by, updated_by) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s) RETURNING id::text", (spec.name, *values, actor.id, actor.id)).fetchone()[0]
+                " max_tokens, budget_usd, max_steps, tool_calling, created_by, updated_by) VALUES (%s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id::text",
+                (spec.name, *values, actor.id, actor.id)).fetchone()[0]
             version, created = 1, True
         else:
             existing = _agent(current)
@@ -149,7 +157,8 @@ def apply(actor: Any, spec: AgentSpec, *, client_address: str | None = None) -> 
                 return existing, False
             agent_id, version, created = existing.id, existing.version + 1, False
             conn.execute("UPDATE ip_workbench.agents SET description = %s, tools = %s, model = %s, system_prompt = %s,"
-                         " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, version = %s,"
+                         " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, tool_calling = %s,"
+                         " version = %s,"
                          " updated_by = %s, updated_at = now() WHERE id = %s",
                          (*values, version, actor.id, agent_id))
         conn.execute("INSERT INTO ip_workbench.agent_versions (agent_id, version, definition, changed_by)"

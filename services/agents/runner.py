@@ -14,7 +14,7 @@ from typing import Any
 
 from services.activity import notify
 from services.activity.notify import Event
-from services.agents import budget, protocol, registry
+from services.agents import budget, function_calls, protocol, registry
 from services.agents.tools import TOOLS, run_tool
 from services.core import db
 from services.core.config import settings
@@ -69,9 +69,10 @@ class _Run:
             raise Stop("failed", f"The run took longer than {settings().agent_timeout_s:g} s.",
                        "Raise WORKBENCH_AGENT_TIMEOUT_S, lower max_steps, or ask a narrower question.")
 
-    def _model_call(self, messages: list[dict[str, str]]) -> str:
+    def _model_call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+                    ) -> gateway.Completion:
         spec = self.agent.spec
-        worst = budget.worst_case(messages, spec.max_tokens, spec.model)
+        worst = budget.worst_case(messages, spec.max_tokens, spec.model, tools)
         if not budget.fits(self.spent, self.budget, worst):
             raise Stop("budget_exceeded",
                        f"The next model call could cost up to ${worst:.6f}; ${self.budget - self.spent:.6f} of the"
@@ -79,7 +80,7 @@ class _Run:
                        "Raise the agent's budget_usd, lower max_tokens, or shorten the prompt and tool outputs.")
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="agent-model-call")
         future = pool.submit(gateway.complete, messages, purpose="agent", actor=self.actor, agent_run_id=self.id,
-                             temperature=spec.temperature, max_tokens=spec.max_tokens, model=spec.model)
+                             temperature=spec.temperature, max_tokens=spec.max_tokens, model=spec.model, tools=tools)
         try:
             while True:
                 try:
@@ -98,47 +99,94 @@ class _Run:
         self.spent += cost
         self.tokens += answer.prompt_tokens + answer.completion_tokens
         self.model = answer.model
-        self._step(kind="model", input=messages[-1]["content"][:20_000], output=answer.text, model=answer.model,
+        said = answer.text or "; ".join(f"{c.name}({c.arguments})" for c in answer.tool_calls)
+        self._step(kind="model", input=_last_input(messages), output=said, model=answer.model,
                    prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens, cost_usd=cost,
                    latency_ms=answer.latency_ms, llm_request_id=answer.request_id)
-        return answer.text
+        return answer
 
-    def _tool_call(self, action: protocol.Action) -> str:
+    def _tool_call(self, tool: str, argument: str, problem: str | None = None) -> tuple[str | None, str | None]:
+        """(output, error) of one tool call; `problem`: the call was malformed before it could run."""
         started = time.perf_counter()
-        output, error = None, None
-        if action.tool not in self.agent.spec.tools:
-            error = (f"unknown tool {action.tool!r}" if action.tool not in TOOLS else
-                     f"this agent may not use {action.tool}") + f"; its tools: {', '.join(self.agent.spec.tools)}"
+        output, error = None, problem
+        if error is not None:
+            pass
+        elif tool not in self.agent.spec.tools:
+            error = (f"unknown tool {tool!r}" if tool not in TOOLS else
+                     f"this agent may not use {tool}") + f"; its tools: {', '.join(self.agent.spec.tools)}"
         else:
             try:
-                output = run_tool(self.actor, action.tool, action.input)
+                output = run_tool(self.actor, tool, argument)
             except WorkbenchError as exc:
                 error = str(exc)
             except Exception as exc:  # a tool's crash is the model's information, not the run's end
-                log.exception("tool %s failed", action.tool)
+                log.exception("tool %s failed", tool)
                 error = f"{type(exc).__name__}: {exc}"
-        self._step(kind="tool", tool=action.tool, input=action.input[:20_000], output=output, error=error,
+        self._step(kind="tool", tool=tool, input=argument[:20_000], output=output, error=error,
                    latency_ms=int((time.perf_counter() - started) * 1000))
-        return protocol.observation(action.tool or "?", output, error)
+        return output, error
+
+    def _mode(self) -> str:
+        spec = self.agent.spec
+        if spec.tool_calling != "auto":
+            return spec.tool_calling
+        return "native" if spec.tools and gateway.supports_native_tools(spec.model) else "json"
 
     def run(self) -> tuple[str, str]:
         """(status, output); raises Stop."""
-        spec = self.agent.spec
         if self.actor is None:
             raise Stop("failed", "The user this run acts for no longer exists.", "Start the run again.")
+        mode = self._mode()
+        with db.connection() as conn:
+            conn.execute("UPDATE ip_workbench.agent_runs SET tool_calling = %s WHERE id = %s", (mode, self.id))
+        answer = self._native() if mode == "native" else self._json_actions()
+        if answer is not None:
+            return "completed", answer
+        raise Stop("failed", f"No answer after {self.max_steps} model calls (max_steps).",
+                   "Raise max_steps, or make the prompt more specific so fewer tool calls are needed.")
+
+    def _json_actions(self) -> str | None:
+        spec = self.agent.spec
         messages = [{"role": "system", "content": protocol.system_message(spec.system_prompt, spec.tools)},
                     {"role": "user", "content": self.prompt}]
         for _step in range(self.max_steps):
             self._check_stop()
-            reply = self._model_call(messages)
+            reply = self._model_call(messages).text
             action = protocol.parse(reply)
             if action.tool is None:
-                return "completed", action.answer
+                return action.answer
             self._check_stop()
+            output, error = self._tool_call(action.tool, action.input)
             messages += [{"role": "assistant", "content": reply},
-                         {"role": "user", "content": self._tool_call(action)}]
-        raise Stop("failed", f"No answer after {self.max_steps} model calls (max_steps).",
-                   "Raise max_steps, or make the prompt more specific so fewer tool calls are needed.")
+                         {"role": "user", "content": protocol.observation(action.tool or "?", output, error)}]
+        return None
+
+    def _native(self) -> str | None:
+        spec = self.agent.spec
+        schemas = function_calls.schemas(spec.tools)
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": function_calls.system_message(spec.system_prompt)},
+            {"role": "user", "content": self.prompt}]
+        for _step in range(self.max_steps):
+            self._check_stop()
+            answer = self._model_call(messages, schemas)
+            if not answer.tool_calls:
+                return answer.text.strip()
+            messages.append(function_calls.assistant_message(answer))
+            for call in answer.tool_calls:
+                self._check_stop()
+                try:
+                    argument, problem = function_calls.argument(call), None
+                except ValueError as exc:
+                    argument, problem = call.arguments, f"{call.name}: {exc}"
+                output, error = self._tool_call(call.name, argument, problem)
+                messages.append(function_calls.tool_message(call, output, error))
+        return None
+
+
+def _last_input(messages: list[dict[str, Any]]) -> str:
+    """What the model was last told (a tool result, or the prompt)."""
+    return str(messages[-1].get("content") or "")[:20_000]
 
 
 def _finish(run_id: str, status: str, *, output: str | None = None, error: str | None = None,

@@ -59,6 +59,7 @@ class Run:
     started_at: datetime | None
     completed_at: datetime | None
     requested_by: str | None
+    tool_calling: str | None = None  # native or json, once the run started
     steps: list[Step] = field(default_factory=list)
 
 
@@ -111,7 +112,8 @@ def begin_now(actor: Any, agent_name: str, prompt: str) -> str:
 
 _SELECT = ("SELECT r.id::text, a.name, r.status, r.input_prompt, r.output, r.tokens_used, r.cost_usd, r.budget_usd,"
            " r.model, r.trigger, r.error_message, r.suggestion, r.trace_url, r.created_at, r.started_at,"
-           " r.completed_at, u.email FROM ip_workbench.agent_runs r JOIN ip_workbench.agents a ON a.id = r.agent_id"
+           " r.completed_at, u.email, r.tool_calling FROM ip_workbench.agent_runs r JOIN ip_workbench.agents a"
+           " ON a.id = r.agent_id"
            " LEFT JOIN ip_workbench.users u ON u.id = r.requested_by")
 
 

@@ -23,6 +23,13 @@ _limiters: dict[int, SlidingWindowLimiter] = {}
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # the JSON text the model wrote
+
+
+@dataclass(frozen=True)
 class Completion:
     text: str
     model: str
@@ -32,6 +39,7 @@ class Completion:
     latency_ms: int
     attempts: int  # calls made in all, failed ones included
     request_id: str  # the llm_requests row of the answer
+    tool_calls: tuple[ToolCall, ...] = ()  # native function calls the model asked for (when tools were given)
 
 
 class MalformedResponse(Exception):
@@ -70,22 +78,46 @@ def retryable(exc: BaseException) -> bool:
     return int(status) in RETRYABLE_STATUS
 
 
-def _call(route: ModelRoute, messages: list[dict[str, str]], settings: GatewaySettings, options: dict[str, Any]):
+def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
+    try:
+        return tuple(ToolCall(str(c.id or f"call_{i}"), str(c.function.name), str(c.function.arguments or "{}"))
+                     for i, c in enumerate(getattr(message, "tool_calls", None) or []))
+    except AttributeError as exc:
+        raise MalformedResponse(f"a tool call without a function: {exc}") from exc
+
+
+def _call(route: ModelRoute, messages: list[dict[str, Any]], settings: GatewaySettings, options: dict[str, Any]):
     import litellm
 
     litellm.suppress_debug_info = True  # its "Give Feedback" banners would land in our logs on every failure
     response = litellm.completion(model=route.model, messages=messages, api_base=route.api_base,
                                   api_key=route.api_key, timeout=settings.timeout_s, num_retries=0, **options)
     try:
-        text = response.choices[0].message.content
+        message = response.choices[0].message
+        text = message.content
     except (AttributeError, IndexError, TypeError) as exc:
         raise MalformedResponse(f"no completion in the answer: {exc}") from exc
+    calls = _tool_calls(message)
+    if text is None and calls:
+        text = ""
     if not isinstance(text, str):
         raise MalformedResponse("the answer's completion is not text")
     usage = getattr(response, "usage", None)
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion = int(getattr(usage, "completion_tokens", 0) or 0)
-    return text, prompt, completion, float(prices.price_for(route.model).cost(prompt, completion))
+    return text, calls, prompt, completion, float(prices.price_for(route.model).cost(prompt, completion))
+
+
+def supports_native_tools(model: str | None) -> bool:
+    """Whether LiteLLM's local model map says the model (None: the configured default) takes OpenAI-style
+    tools; the local llama.cpp model and unknown OpenAI-compatible servers do not."""
+    import litellm
+
+    name = routes_for(model)[0].model
+    try:
+        return bool(litellm.supports_function_calling(model=name))
+    except Exception:  # an unmapped model: LiteLLM cannot say, so it has no native tools for us
+        return False
 
 
 def _local_api_base() -> str | None:
@@ -107,12 +139,13 @@ def routes_for(model: str | None = None) -> tuple[ModelRoute, ...]:
     return (first, *(r for r in settings.routes[1:] if r.model != model))
 
 
-def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None, agent_run_id: Any = None,
+def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None, agent_run_id: Any = None,
              temperature: float = 0.0, max_tokens: int = 512, stop: list[str] | None = None,
-             model: str | None = None) -> Completion:
+             model: str | None = None, tools: list[dict[str, Any]] | None = None) -> Completion:
     """Ask the models in order (`model` first when given, see routes_for) for a completion of `messages`;
-    raises RateLimited or ExternalServiceError."""
-    if not messages or not all(isinstance(m, dict) and m.get("content") for m in messages):
+    with `tools` (OpenAI function schemas) the answer may hold tool calls instead of text. Raises RateLimited
+    or ExternalServiceError."""
+    if not messages or not all(isinstance(m, dict) and (m.get("content") or m.get("tool_calls")) for m in messages):
         raise InvalidInput("A model call needs at least one message with content.")
     settings = gateway_settings(None if workbench_settings().llm_model else _local_api_base())
     if model:
@@ -125,6 +158,8 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
     options: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
     if stop:
         options["stop"] = stop
+    if tools:
+        options["tools"] = tools
     user_id = getattr(actor, "id", None)
     attempts, problems = 0, []
     for route in settings.routes:
@@ -140,7 +175,7 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
             attempts += 1
             started = time.perf_counter()
             try:
-                text, prompt, completion, cost = _call(route, messages, settings, options)
+                text, calls, prompt, completion, cost = _call(route, messages, settings, options)
             except Exception as exc:
                 latency = int((time.perf_counter() - started) * 1000)
                 breaker.failed()
@@ -159,10 +194,11 @@ def complete(messages: list[dict[str, str]], *, purpose: str, actor: Any = None,
             request_id = records.record(model=route.model, status="completed", latency_ms=latency, purpose=purpose,
                                         attempt=attempt, prompt_tokens=prompt, completion_tokens=completion,
                                         cost_usd=cost, user_id=user_id, agent_run_id=agent_run_id)
-            tracing.trace(purpose=purpose, model=route.model, messages=messages, output=text, status="completed",
+            tracing.trace(purpose=purpose, model=route.model, messages=messages,
+                          output=text or "; ".join(f"{c.name}({c.arguments})" for c in calls), status="completed",
                           prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
                           metadata={"attempt": attempt, "llm_request_id": request_id})
-            return Completion(text, route.model, prompt, completion, cost, latency, attempts, request_id)
+            return Completion(text, route.model, prompt, completion, cost, latency, attempts, request_id, calls)
     raise ExternalServiceError("No model answered. " + "; ".join(problems[-6:]))
 
 

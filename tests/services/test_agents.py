@@ -126,7 +126,38 @@ def test_the_fallback_model_answers_when_the_first_fails(peer, engineer, monkeyp
     assert (run.status, run.output, run.model) == ("completed", "from the fallback", "openai/peer-fallback")
 
 
-def test_budgets_hold_to_the_cent_across_100_random_sizes(peer, engineer, make_user):
+def test_native_tool_calls_go_through_function_calling(peer, engineer):
+    name = _agent(engineer, tool_calling="native")
+    peer.will(("tools", [("sql_query", {"sql": "SELECT count(*) AS n FROM gold.finance_expenses"})]),
+              ("tools", [("calculator", {"expression": "2 * 3"}), ("calculator", "{not json")]),
+              ("ok", "The answer is 6."))
+    run = _run(engineer, name, "Count, then multiply")
+    assert (run.status, run.output, run.tool_calling) == ("completed", "The answer is 6.", "native")
+    assert [(s.kind, s.tool) for s in run.steps] == [("model", None), ("tool", "sql_query"), ("model", None),
+                                                     ("tool", "calculator"), ("tool", "calculator"), ("model", None)]
+    assert run.steps[3].output == "6" and "not valid JSON" in run.steps[4].error
+    first, second, third = peer.requests
+    assert [t["function"]["name"] for t in first["tools"]] == ["sql_query", "calculator"]
+    assert "JSON object" not in first["messages"][0]["content"]  # no JSON-action protocol in native mode
+    assert second["messages"][-1]["role"] == "tool" and second["messages"][-1]["tool_call_id"] == "call_0"
+    assert second["messages"][-2]["tool_calls"][0]["function"]["name"] == "sql_query"
+    assert [m["content"].startswith("Error") for m in third["messages"][-2:]] == [False, True]
+
+
+def test_auto_tool_calling_follows_the_models_map(peer, engineer):
+    assert gateway.supports_native_tools("gpt-4o-mini")
+    assert not gateway.supports_native_tools("openai/workbench-local")
+    assert not gateway.supports_native_tools("openai/peer-model")  # unknown to LiteLLM: JSON actions
+    name = _agent(engineer)
+    peer.will(*_say('{"answer": "42"}'))
+    run = _run(engineer, name, "The answer?")
+    assert (run.output, run.tool_calling) == ("42", "json") and "tools" not in peer.requests[0]
+    with pytest.raises(InvalidInput, match="tool_calling"):
+        registry.parse_spec({"name": "x", "tool_calling": "telepathy"})
+
+
+@pytest.mark.parametrize("mode", ["json", "native"])
+def test_budgets_hold_to_the_cent_across_100_random_sizes(peer, engineer, make_user, mode):
     admin = make_user("admin")[0]
     prices.set_price(admin, "openai/peer-model", 150, 600)  # USD per 1M tokens: dear, so budgets bite
     peer.measured_usage = True
@@ -134,8 +165,12 @@ def test_budgets_hold_to_the_cent_across_100_random_sizes(peer, engineer, make_u
     stopped = 0
     for _ in range(100):
         name = _agent(engineer, budget_usd=round(generator.uniform(0.002, 0.05), 4),
-                      max_tokens=generator.randint(16, 2000), max_steps=50)
-        peer.will(*_say(*[json.dumps({"tool": "calculator", "input": "1+" * generator.randint(1, 60) + "1"})] * 60))
+                      max_tokens=generator.randint(16, 2000), max_steps=50, tool_calling=mode)
+        sums = ["1+" * generator.randint(1, 60) + "1" for _ in range(60)]
+        if mode == "json":
+            peer.will(*_say(*[json.dumps({"tool": "calculator", "input": e}) for e in sums]))
+        else:
+            peer.will(*[("tools", [("calculator", {"expression": e})]) for e in sums])
         run = _run(engineer, name, "x" * generator.randint(1, 4000))
         budget = registry.get(engineer, name).spec.budget_usd
         recorded = sum((s.cost_usd for s in run.steps), Decimal(0))

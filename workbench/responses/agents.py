@@ -24,6 +24,7 @@ class AgentOut(BaseModel):
     max_tokens: int
     budget_usd: float
     max_steps: int
+    tool_calling: str = Field(description="auto, native (LiteLLM function calling) or json (JSON-action protocol)")
     version: int
     deployed: bool
     updated_at: datetime
@@ -33,7 +34,8 @@ class AgentOut(BaseModel):
         spec = agent.spec
         return cls(id=agent.id, name=spec.name, description=spec.description, tools=spec.tools, model=spec.model,
                    system_prompt=spec.system_prompt, temperature=spec.temperature, max_tokens=spec.max_tokens,
-                   budget_usd=float(spec.budget_usd), max_steps=spec.max_steps, version=agent.version,
+                   budget_usd=float(spec.budget_usd), max_steps=spec.max_steps, tool_calling=spec.tool_calling,
+                   version=agent.version,
                    deployed=agent.deployed, updated_at=agent.updated_at)
 
 
@@ -73,6 +75,7 @@ class RunOut(BaseModel):
     started_at: datetime | None
     completed_at: datetime | None
     requested_by: str | None
+    tool_calling: str | None = Field(description="native or json: how the run called its tools")
     steps: list[StepOut]
 
     @classmethod
@@ -82,6 +85,7 @@ class RunOut(BaseModel):
                    budget_usd=float(run.budget_usd), model=run.model, trigger=run.trigger, error=run.error,
                    suggestion=run.suggestion, trace_url=run.trace_url, created_at=run.created_at,
                    started_at=run.started_at, completed_at=run.completed_at, requested_by=run.requested_by,
+                   tool_calling=run.tool_calling,
                    steps=[StepOut(kind=s.kind, tool=s.tool, input=s.input, output=s.output, error=s.error,
                                   model=s.model, prompt_tokens=s.prompt_tokens, completion_tokens=s.completion_tokens,
                                   cost_usd=float(s.cost_usd), latency_ms=s.latency_ms) for s in run.steps])
