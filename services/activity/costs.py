@@ -1,5 +1,6 @@
 """Cost Tracking (admins): what was spent since a day, by service, day, model, agent and user, read from
-`cost_tracker` (every priced call and, later, pipeline compute and storage) and `llm_requests`."""
+`cost_tracker` (every priced model call, pipeline compute per run-minute, storage per table and day) and
+`llm_requests`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class CostReport:
     by_model: list[dict[str, Any]] = field(default_factory=list)
     by_agent: list[dict[str, Any]] = field(default_factory=list)
     by_user: list[dict[str, Any]] = field(default_factory=list)
+    by_pipeline: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_day(text: str | None) -> date:
@@ -55,10 +57,15 @@ def report(actor: Any, since: date) -> CostReport:
                               " FROM ip_workbench.llm_requests q LEFT JOIN ip_workbench.users u ON u.id = q.user_id"
                               " WHERE q.created_at >= %s AND q.status = 'completed' GROUP BY 1 ORDER BY 3 DESC, 1",
                               (since,)).fetchall()
+        pipelines = conn.execute("SELECT coalesce(p.name, 'deleted pipeline'), count(*), sum(c.cost_usd)"
+                                 " FROM ip_workbench.cost_tracker c LEFT JOIN ip_workbench.pipelines p"
+                                 " ON p.id = c.resource_id WHERE c.service = 'pipeline' AND c.recorded_at >= %s"
+                                 " GROUP BY 1 ORDER BY 3 DESC, 1", (since,)).fetchall()
     return CostReport(
         since=since, total_usd=sum((Decimal(v) for v in services.values()), Decimal(0)),
         by_service={k: Decimal(v) for k, v in services.items()},
         by_day=[{"day": d, "service": s, "cost_usd": Decimal(c)} for d, s, c in days],
         by_model=[{"model": m, "requests": n, "tokens": int(t or 0), "cost_usd": Decimal(c)} for m, n, t, c in models],
         by_agent=[{"agent": a, "runs": n, "cost_usd": Decimal(c)} for a, n, c in agents],
-        by_user=[{"user": u, "requests": n, "cost_usd": Decimal(c)} for u, n, c in people])
+        by_user=[{"user": u, "requests": n, "cost_usd": Decimal(c)} for u, n, c in people],
+        by_pipeline=[{"pipeline": p, "runs": n, "cost_usd": Decimal(c)} for p, n, c in pipelines])

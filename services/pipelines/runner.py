@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from services.activity import alerts, notify
+from services.activity import alerts, notify, rates
 from services.activity import feed as activity
 from services.activity.notify import Event
 from services.catalog import sync as catalog_sync
@@ -399,6 +399,7 @@ def _finish(run_id: str, pipeline_id: str, attempt: int, trigger: str, triggered
         conn.execute("UPDATE ip_workbench.job_runs SET status = %s, completed_at = now(), rows_processed = %s,"
                      " error_message = %s, logs = %s WHERE id = %s",
                      (status, rows, error, "\n".join(lines), run_id))
+        rates.record_pipeline_run(conn, pipeline_id, run_id)
         activity.record(conn, "pipeline_run", f"Pipeline {pipeline.name} {status}"
                         + (f" ({rows:,} rows)" if status == "completed" else ""),
                         status=status, actor_id=triggered_by, link=f"/pipelines/runs/{run_id}")

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from services.activity import costs as spending
+from services.activity import rates
 from services.agents import registry, runner, runs
 from services.core.errors import InvalidInput
 from services.llm import prices
 from workbench.cli.base import acting_user, echo_json, operator
-from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RunOut
+from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RateOut, RunOut
 
 
 def _actor(email: str | None):
@@ -181,3 +182,35 @@ def costs_command(since: str | None, email: str | None, as_json: bool) -> None:
     click.echo(f"since {found.since}: ${found.total_usd:.4f}")
     for service, amount in found.by_service.items():
         click.echo(f"  {service:<10} ${amount:.4f}")
+
+
+@click.group("cost-rate")
+def rate_group() -> None:
+    """What pipeline compute and table storage cost (admins)."""
+
+
+@rate_group.command("set")
+@click.argument("name", type=click.Choice(list(rates.RATES)))
+@click.argument("usd")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def rate_set(name: str, usd: str, email: str, as_json: bool) -> None:
+    """Set NAME (pipeline_run_minute: USD per run-minute; storage_gb_month: USD per GB-month) to USD."""
+    found = rates.set_rate(acting_user(email), name, usd)
+    if as_json:
+        echo_json(RateOut.of(found))
+    else:
+        click.echo(f"{found.name}: ${found.usd} ({found.meaning})")
+
+
+@rate_group.command("list")
+@click.option("--as", "email", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def rate_list(email: str | None, as_json: bool) -> None:
+    """Both rates."""
+    found = rates.list_rates(_actor(email))
+    if as_json:
+        echo_json([RateOut.of(r) for r in found])
+        return
+    for r in found:
+        click.echo(f"{r.name:<22} ${r.usd:<10} {r.meaning}")

@@ -89,7 +89,10 @@ def costs_page() -> rx.Component:
                       _simple_table(["Model", "Requests", "Cost"], C.by_model, ["name", "count", "cost"], "by-model")),
             rx.vstack(rx.text("By user", weight="bold", size="2"),
                       _simple_table(["User", "Requests", "Cost"], C.by_user, ["name", "count", "cost"], "by-user")),
-            columns=rx.breakpoints(initial="1", md="3"), spacing="4", width="100%"),
+            rx.vstack(rx.text("By pipeline (compute)", weight="bold", size="2"),
+                      _simple_table(["Pipeline", "Runs", "Cost"], C.by_pipeline, ["name", "count", "cost"],
+                                    "by-pipeline")),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"),
         rx.text("Monthly budgets (alerts at 80 % and 100 %)", weight="bold", size="3"),
         _simple_table(["Scope", "Name", "Monthly", "Spent this month", "Used"], C.budget_rows,
                       ["scope", "key", "monthly", "spent", "used"], "budgets"),
@@ -108,6 +111,14 @@ def costs_page() -> rx.Component:
                   rx.input(value=C.price_out, on_change=C.set_price_out, placeholder="output", id="price-out",
                            width="100px"),
                   rx.button("Set price", on_click=C.save_price, variant="soft", id="save-price"), spacing="2"),
+        rx.text("Rates (pipeline compute per run-minute; table storage per GB-month, accrued daily)", weight="bold",
+                size="3"),
+        _simple_table(["Rate", "USD", "Meaning"], C.rate_rows, ["name", "usd", "meaning"], "rates"),
+        rx.hstack(rx.select(["pipeline_run_minute", "storage_gb_month"], value=C.rate_name,
+                            on_change=C.set_rate_name, id="rate-name"),
+                  rx.input(value=C.rate_usd, on_change=C.set_rate_usd, placeholder="USD", id="rate-usd",
+                           width="120px"),
+                  rx.button("Set rate", on_click=C.save_rate, variant="soft", id="save-rate"), spacing="2"),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.activity.costs import CostReport
+from services.activity.rates import Rate
 from services.agents.registry import Agent
 from services.agents.runs import Run
 from services.llm.prices import Price
@@ -117,6 +118,7 @@ class CostsOut(BaseModel):
     by_model: list[dict[str, Any]]
     by_agent: list[dict[str, Any]]
     by_user: list[dict[str, Any]]
+    by_pipeline: list[dict[str, Any]] = Field(description="pipeline compute: name, runs, cost_usd")
 
     @classmethod
     def of(cls, found: CostReport) -> CostsOut:
@@ -125,4 +127,16 @@ class CostsOut(BaseModel):
 
         return cls(since=found.since, total_usd=float(found.total_usd),
                    by_service={k: float(v) for k, v in found.by_service.items()}, by_day=plain(found.by_day),
-                   by_model=plain(found.by_model), by_agent=plain(found.by_agent), by_user=plain(found.by_user))
+                   by_model=plain(found.by_model), by_agent=plain(found.by_agent), by_user=plain(found.by_user),
+                   by_pipeline=plain(found.by_pipeline))
+
+
+class RateOut(BaseModel):
+    name: str = Field(description="pipeline_run_minute or storage_gb_month")
+    usd: float
+    meaning: str
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, found: Rate) -> RateOut:
+        return cls(name=found.name, usd=float(found.usd), meaning=found.meaning, updated_at=found.updated_at)

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from services.activity import budgets
+from services.activity import budgets, rates
 from services.activity import costs as spending
 from services.core.errors import WorkbenchError
 from services.llm import monitor, prices
@@ -88,6 +88,10 @@ class CostsState(ServiceCalls, rx.State):
     by_model: list[dict[str, str]] = []
     by_agent: list[dict[str, str]] = []
     by_user: list[dict[str, str]] = []
+    by_pipeline: list[dict[str, str]] = []
+    rate_rows: list[dict[str, str]] = []
+    rate_name: str = "pipeline_run_minute"
+    rate_usd: str = ""
     budget_rows: list[dict[str, str]] = []
     price_rows: list[dict[str, str]] = []
     notice: str = ""
@@ -123,6 +127,11 @@ class CostsState(ServiceCalls, rx.State):
                          for a in found.by_agent]
         self.by_user = [{"name": u["user"], "count": f"{u['requests']:,}", "cost": _usd(u["cost_usd"])}
                         for u in found.by_user]
+        self.by_pipeline = [{"name": p["pipeline"], "count": f"{p['runs']:,}", "cost": _usd(p["cost_usd"])}
+                            for p in found.by_pipeline]
+        found_rates = await self._call(rates.list_rates, user)
+        self.rate_rows = [] if found_rates is FAILED else [
+            {"name": r.name, "usd": f"${r.usd:g}", "meaning": r.meaning} for r in found_rates]
         found_budgets = await self._call(budgets.list_budgets, user)
         self.budget_rows = [] if found_budgets is FAILED else [
             {"scope": b.scope, "key": b.key, "monthly": _usd(b.monthly_usd), "spent": _usd(b.spent_usd),
@@ -177,4 +186,18 @@ class CostsState(ServiceCalls, rx.State):
         saved = await self._call(prices.set_price, user, self.price_model, amount_in, amount_out)
         if saved is not FAILED:
             self.notice = f"{saved.model}: ${saved.input_per_1m} in, ${saved.output_per_1m} out per 1M tokens."
+            await self._fetch()
+
+    def set_rate_name(self, value: str):
+        self.rate_name = value
+
+    def set_rate_usd(self, value: str):
+        self.rate_usd = value
+
+    async def save_rate(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        saved = await self._call(rates.set_rate, user, self.rate_name, self.rate_usd.strip() or "0")
+        if saved is not FAILED:
+            self.notice = f"{saved.name}: ${saved.usd:g} ({saved.meaning})."
             await self._fetch()

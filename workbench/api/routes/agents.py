@@ -12,12 +12,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from services.activity import costs as spending
+from services.activity import rates
 from services.agents import n8n, registry, runs
 from services.identity.users import User
 from services.llm import prices
 from workbench.api.deps import client_address, key_or_session, principal
 from workbench.api.errors import COMMON, error_responses
-from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RunOut, RunStartedOut
+from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RateOut, RunOut, RunStartedOut
 
 router = APIRouter(tags=["agents"])
 _FILE = Body(..., description='An agent file: {"name", "description", "tools": [ids], "model"?, "system_prompt"?,'
@@ -31,6 +32,10 @@ class RunRequest(BaseModel):
 class PriceRequest(BaseModel):
     input_per_1m: float = Field(..., ge=0)
     output_per_1m: float = Field(..., ge=0)
+
+
+class RateRequest(BaseModel):
+    usd: float = Field(..., ge=0, description="USD per run-minute (pipeline_run_minute) or per GB-month")
 
 
 @router.get("/api/agents", responses=error_responses(*COMMON))
@@ -138,3 +143,17 @@ async def costs_csv(since: str | None = None, user: User = Depends(key_or_sessio
 async def costs(since: str | None = None, user: User = Depends(principal)) -> CostsOut:  # noqa: B008
     """Spend since a day (YYYY-MM-DD; default 30 days ago) by service, day, model, agent and user (admins)."""
     return CostsOut.of(await asyncio.to_thread(spending.report, user, spending.parse_day(since)))
+
+
+@router.get("/api/costs/rates", responses=error_responses(*COMMON))
+async def list_rates(user: User = Depends(principal)) -> list[RateOut]:  # noqa: B008
+    """The pipeline run-minute and storage GB-month rates (admins)."""
+    return [RateOut.of(r) for r in await asyncio.to_thread(rates.list_rates, user)]
+
+
+@router.put("/api/costs/rates/{name}", responses=error_responses(*COMMON))
+async def set_rate(name: str, body: RateRequest, request: Request,
+                   user: User = Depends(principal)) -> RateOut:  # noqa: B008
+    """Set a rate (admins): pipeline_run_minute or storage_gb_month."""
+    return RateOut.of(await asyncio.to_thread(rates.set_rate, user, name, body.usd,
+                                              client_address=client_address(request)))
