@@ -1,5 +1,6 @@
-"""An HTTP server on 127.0.0.1 that records every request it gets and answers 200 with `{}` — the
-stand-in for a hosted service (Langfuse) in tests that must see what is sent, or that nothing is."""
+"""An HTTP server on 127.0.0.1 that records every request it gets and answers 200 with `{}` (or with the body
+set for a path prefix in `answers`) — the stand-in for a hosted service (Langfuse) in tests that must see what
+is sent, or that nothing is."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Received:
 class Receiver:
     url: str = ""
     requests: list[Received] = field(default_factory=list)
+    answers: dict[str, bytes] = field(default_factory=dict)  # path prefix → JSON body
 
 
 @contextlib.contextmanager
@@ -36,7 +38,7 @@ def running_receiver() -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length") or 0)
             receiver.requests.append(Received(self.command, self.path, dict(self.headers),
                                               self.rfile.read(length) if length else b""))
-            body = b"{}"
+            body = next((b for prefix, b in receiver.answers.items() if self.path.startswith(prefix)), b"{}")
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

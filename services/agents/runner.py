@@ -20,7 +20,7 @@ from services.core import db
 from services.core.config import settings
 from services.core.errors import ExternalServiceError, PermissionDenied, RateLimited, WorkbenchError
 from services.identity import users
-from services.llm import gateway, prices
+from services.llm import gateway, prices, tracing
 
 log = logging.getLogger("workbench.agents")
 POLL_S = 0.2
@@ -207,8 +207,23 @@ def _tell_admins(run_id: str, error: str) -> None:
                                 f"Run {run_id[:8]}: {error}", value=float(spent or 0), link=f"/agents/runs/{run_id}"))
 
 
+def _link_trace(run_id: str) -> None:
+    """The run's Langfuse trace (all its model calls) on the run, when Langfuse is configured."""
+    url = tracing.trace_url(run_id) if tracing.enabled() else None
+    if url:
+        with db.connection() as conn:
+            conn.execute("UPDATE ip_workbench.agent_runs SET trace_url = %s WHERE id = %s", (url, run_id))
+
+
 def run(run_id: str) -> str:
     """Execute a run that is `running` in this process; returns its final status."""
+    try:
+        return _run(run_id)
+    finally:
+        _link_trace(run_id)
+
+
+def _run(run_id: str) -> str:
     try:
         current = _Run(run_id)
         status, output = current.run()

@@ -161,6 +161,7 @@ def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None,
     if tools:
         options["tools"] = tools
     user_id = getattr(actor, "id", None)
+    trace_seed = str(agent_run_id) if agent_run_id else None
     attempts, problems = 0, []
     for route in settings.routes:
         if route.is_local and not route.api_base:
@@ -183,7 +184,8 @@ def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None,
                                attempt=attempt, error=f"{type(exc).__name__}: {exc}", user_id=user_id,
                                agent_run_id=agent_run_id)
                 tracing.trace(purpose=purpose, model=route.model, messages=messages, output=None, status="failed",
-                              error=f"{type(exc).__name__}: {exc}"[:500], metadata={"attempt": attempt})
+                              error=f"{type(exc).__name__}: {exc}"[:500], metadata={"attempt": attempt},
+                              trace_seed=trace_seed)
                 problems.append(f"{route.model}: {type(exc).__name__}")
                 if not retryable(exc) or attempt == settings.attempts:
                     break
@@ -197,7 +199,7 @@ def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None,
             tracing.trace(purpose=purpose, model=route.model, messages=messages,
                           output=text or "; ".join(f"{c.name}({c.arguments})" for c in calls), status="completed",
                           prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
-                          metadata={"attempt": attempt, "llm_request_id": request_id})
+                          metadata={"attempt": attempt, "llm_request_id": request_id}, trace_seed=trace_seed)
             return Completion(text, route.model, prompt, completion, cost, latency, attempts, request_id, calls)
     raise ExternalServiceError("No model answered. " + "; ".join(problems[-6:]))
 

@@ -36,16 +36,36 @@ def _langfuse():
         return _client
 
 
-def trace(*, purpose: str, model: str, messages: list[dict[str, str]], output: str | None, status: str,
+def trace_id_for(seed: str) -> str:
+    """The Langfuse trace id of everything that shares `seed` (an agent run's calls share its run id)."""
+    from langfuse import Langfuse
+
+    return Langfuse.create_trace_id(seed=seed)
+
+
+def trace_url(seed: str) -> str | None:
+    """The Langfuse page of the trace `seed` names (None when Langfuse is off or cannot say its project)."""
+    if not enabled():
+        return None
+    try:
+        return _langfuse().get_trace_url(trace_id=trace_id_for(seed))
+    except Exception:  # a missing link is not worth failing a run for
+        log.warning("could not get a Langfuse trace URL", exc_info=True)
+        return None
+
+
+def trace(*, purpose: str, model: str, messages: list[dict[str, Any]], output: str | None, status: str,
           prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0, error: str | None = None,
-          metadata: dict[str, Any] | None = None) -> None:
-    """One generation, sent at once (flushed) so a short-lived process loses nothing."""
+          metadata: dict[str, Any] | None = None, trace_seed: str | None = None) -> None:
+    """One generation, sent at once (flushed) so a short-lived process loses nothing; generations with the same
+    `trace_seed` land in one trace."""
     if not enabled():
         return
     try:
         client = _langfuse()
+        context = {"trace_context": {"trace_id": trace_id_for(trace_seed)}} if trace_seed else {}
         with client.start_as_current_observation(as_type="generation", name=purpose, model=model,
-                                                 input=messages, metadata=metadata or {}) as generation:
+                                                 input=messages, metadata=metadata or {}, **context) as generation:
             generation.update(output=output, usage_details={"input": prompt_tokens, "output": completion_tokens},
                               cost_details={"total": cost_usd}, level="ERROR" if status == "failed" else "DEFAULT",
                               status_message=error)

@@ -280,3 +280,33 @@ def test_samples_judge_answers_and_test_runs_them(peer, engineer):
     for run_id in run_ids:
         assert runner.execute(run_id, "test") == "completed"
     assert [s.passed for s in samples.list_samples(engineer, name)] == [True, False]
+
+
+def test_a_run_links_its_langfuse_trace_when_langfuse_is_configured(peer, engineer, monkeypatch):
+    from devtools.http_receiver import running_receiver
+    from services.llm import tracing
+
+    name = _agent(engineer)
+    with running_receiver() as langfuse_host:
+        langfuse_host.answers["/api/public/projects"] = json.dumps({"data": [
+            {"id": "proj-7", "name": "workbench", "organization": {"id": "org-1", "name": "acme"},
+             "metadata": {}}]}).encode()
+        monkeypatch.setenv("LANGFUSE_BASE_URL", langfuse_host.url)
+        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-lf-test")
+        monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-lf-test")
+        tracing.shutdown()
+        peer.will(*_say('{"tool": "calculator", "input": "2 + 2"}', '{"answer": "4"}'))
+        run = _run(engineer, name, "Two plus two?")
+        tracing.shutdown()
+    trace_id = tracing.trace_id_for(run.id)
+    assert run.trace_url == f"{langfuse_host.url}/project/proj-7/traces/{trace_id}"
+    spans = b"".join(__import__("gzip").decompress(r.body) if r.headers.get("Content-Encoding") == "gzip"
+                     else r.body for r in langfuse_host.requests if "otel" in r.path)
+    assert bytes.fromhex(trace_id) in spans  # both model calls went to the run's trace
+
+
+def test_without_langfuse_a_run_has_no_trace_link(peer, engineer, monkeypatch):
+    for variable in ("LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    peer.will(*_say('{"answer": "4"}'))
+    assert _run(engineer, _agent(engineer), "Two plus two?").trace_url is None
