@@ -80,7 +80,8 @@ def observability_queries() -> None:
             "INSERT INTO ip_workbench.llm_requests (model, prompt_tokens, completion_tokens, cost_usd, latency_ms,"
             " status, purpose, attempt, created_at) SELECT (ARRAY['openai/workbench-local', 'gpt-4o-mini',"
             " 'claude-3-5-haiku', 'openai/peer-model'])[1 + g %% 4], 200 + g %% 900, 20 + g %% 300,"
-            " (g %% 1000) / 1e6, 50 + (g::bigint * 7919) %% 4000, CASE WHEN g %% 50 = 0 THEN 'failed' ELSE 'completed' END,"
+            " (g %% 1000) / 1e6, 50 + (g::bigint * 7919) %% 4000,"
+            " CASE WHEN g %% 50 = 0 THEN 'failed' ELSE 'completed' END,"
             " 'bench-observability', 1, now() - (g * interval '7 days' / %s) FROM generate_series(1, %s) g",
             (ROWS, ROWS))
         conn.execute("ANALYZE ip_workbench.llm_requests")

@@ -109,12 +109,10 @@ class _Run:
         """(output, error) of one tool call; `problem`: the call was malformed before it could run."""
         started = time.perf_counter()
         output, error = None, problem
-        if error is not None:
-            pass
-        elif tool not in self.agent.spec.tools:
+        if error is None and tool not in self.agent.spec.tools:
             error = (f"unknown tool {tool!r}" if tool not in TOOLS else
                      f"this agent may not use {tool}") + f"; its tools: {', '.join(self.agent.spec.tools)}"
-        else:
+        elif error is None:
             try:
                 output = run_tool(self.actor, tool, argument)
             except WorkbenchError as exc:

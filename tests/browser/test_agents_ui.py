@@ -10,6 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from services.agents import registry
 from services.identity.operator import current_operator
 from services.llm import prices
 from tests.browser.conftest import screenshot, sign_in
@@ -39,6 +40,19 @@ def test_flow_3_create_deploy_run_and_read_the_panel(page: Page, make_user):
     row.get_by_role("button", name="Deploy").click()
     expect(page.locator("#agents-notice")).to_contain_text("is deployed: POST /api/agents/")
     expect(page.locator("#n8n-workflow")).to_be_visible()
+    row.get_by_role("button", name="Config").click()  # the Agent Config modal: a new version
+    expect(page.locator("#agent-max-tokens")).to_have_value("512")
+    page.fill("#agent-max-tokens", "lots")
+    page.locator("#create-agent").click()
+    expect(page.locator("#agent-error")).to_contain_text("whole numbers")
+    page.fill("#agent-max-tokens", "300")
+    page.fill("#agent-temperature", "0.1")
+    page.locator("#agent-tool-calling").click()
+    page.get_by_role("option", name="json").click()
+    page.locator("#create-agent").click()
+    expect(page.locator("#agents-notice")).to_contain_text("updated (version 2)")
+    assert registry.get(engineer, name).spec.max_tokens == 300
+    assert registry.get(engineer, name).spec.tool_calling == "json"
     row.get_by_role("button", name="Test").click()
     page.fill("#sample-prompt", "What is 1234 * 3? Use the calculator.")
     page.locator("#sample-kind").click()

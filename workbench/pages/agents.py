@@ -19,11 +19,12 @@ def _tabs(active: str) -> rx.Component:
 
 def _new_modal() -> rx.Component:
     return rx.dialog.root(rx.dialog.content(
-        rx.dialog.title("New Agent"),
+        rx.dialog.title(rx.cond(A.editing, "Configure " + A.new_name, "New Agent")),
         rx.vstack(
-            rx.text("Name", size="2"),
-            rx.input(value=A.new_name, on_change=A.set_new_name, id="agent-name", placeholder="BIR Tax Calculator",
-                     width="100%"),
+            rx.cond(~A.editing, rx.vstack(
+                rx.text("Name", size="2"),
+                rx.input(value=A.new_name, on_change=A.set_new_name, id="agent-name",
+                         placeholder="BIR Tax Calculator", width="100%"), spacing="1", width="100%")),
             rx.text("Description", size="2"),
             rx.input(value=A.new_description, on_change=A.set_new_description, id="agent-description", width="100%"),
             rx.text("Tools", size="2"),
@@ -41,11 +42,23 @@ def _new_modal() -> rx.Component:
                           rx.input(value=A.new_max_steps, on_change=A.set_new_max_steps, id="agent-steps",
                                    width="80px"), spacing="1"),
                 spacing="3"),
+            rx.hstack(
+                rx.vstack(rx.text("Temperature", size="2"),
+                          rx.input(value=A.new_temperature, on_change=A.set_new_temperature, id="agent-temperature",
+                                   width="100px"), spacing="1"),
+                rx.vstack(rx.text("Max tokens per call", size="2"),
+                          rx.input(value=A.new_max_tokens, on_change=A.set_new_max_tokens, id="agent-max-tokens",
+                                   width="120px"), spacing="1"),
+                rx.vstack(rx.text("Tool calling", size="2"),
+                          rx.select(["auto", "native", "json"], value=A.new_tool_calling,
+                                    on_change=A.set_new_tool_calling, id="agent-tool-calling"), spacing="1"),
+                spacing="3"),
             rx.text("System prompt", size="2"),
             rx.text_area(value=A.new_prompt, on_change=A.set_new_prompt, id="agent-prompt", width="100%", rows="4"),
             rx.cond(A.error != "", rx.callout(A.error, color_scheme="red", size="1", id="agent-error")),
             rx.hstack(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=A.close_new),
-                      rx.button("Create", on_click=A.create, id="create-agent"), justify="end", width="100%"),
+                      rx.button(rx.cond(A.editing, "Save", "Create"), on_click=A.create, id="create-agent"),
+                      justify="end", width="100%"),
             spacing="2", width="100%"),
         max_width="720px"), open=A.new_open)
 
@@ -91,6 +104,8 @@ def _agent_row(row: rx.Var) -> rx.Component:
         rx.table.cell(rx.hstack(
             rx.button("Test", size="1", variant="soft", on_click=A.open_test(row["name"]),
                       id="test-" + row["id"].to(str)),
+            rx.cond(A.can_create, rx.button("Config", size="1", variant="soft", on_click=A.open_config(row["name"]),
+                                            id="config-" + row["id"].to(str))),
             rx.cond(A.can_deploy, rx.button("Deploy", size="1", variant="soft", on_click=A.deploy(row["name"]),
                                             id="deploy-" + row["id"].to(str))), spacing="2")),
         class_name="agent-row")

@@ -50,6 +50,10 @@ class AgentsState(ServiceCalls, rx.State):
     new_budget: str = "0.50"
     new_max_steps: str = "8"
     new_prompt: str = registry.DEFAULT_SYSTEM_PROMPT
+    new_temperature: str = "0"
+    new_max_tokens: str = "512"
+    new_tool_calling: str = "auto"
+    editing: bool = False  # the modal configures an existing agent (its name stays)
     run_agent: str = ""
     run_prompt: str = ""
     test_open: bool = False
@@ -83,7 +87,37 @@ class AgentsState(ServiceCalls, rx.State):
             self.agent_names = [a.spec.name for a in found]
 
     def open_new(self):
-        self.new_open, self.error = True, ""
+        defaults = registry.AgentSpec(name="new")
+        self.new_name, self.new_description, self.new_model = "", "", ""
+        self.new_tools = ["sql_query", "calculator"]
+        self.new_budget, self.new_max_steps = str(defaults.budget_usd), str(defaults.max_steps)
+        self.new_prompt, self.new_temperature = defaults.system_prompt, f"{defaults.temperature:g}"
+        self.new_max_tokens, self.new_tool_calling = str(defaults.max_tokens), defaults.tool_calling
+        self.new_open, self.editing, self.error = True, False, ""
+
+    async def open_config(self, name: str):
+        """The Agent Config modal: the agent's settings, saved as a new version."""
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        agent = await self._call(registry.get, user, name)
+        if agent is FAILED:
+            return
+        spec = agent.spec
+        self.new_name, self.new_description, self.new_tools = spec.name, spec.description, list(spec.tools)
+        self.new_model, self.new_budget = spec.model or "", str(spec.budget_usd)
+        self.new_max_steps = str(spec.max_steps)
+        self.new_prompt, self.new_temperature = spec.system_prompt, f"{spec.temperature:g}"
+        self.new_max_tokens, self.new_tool_calling = str(spec.max_tokens), spec.tool_calling
+        self.new_open, self.editing = True, True
+
+    def set_new_temperature(self, value: str):
+        self.new_temperature = value
+
+    def set_new_max_tokens(self, value: str):
+        self.new_max_tokens = value
+
+    def set_new_tool_calling(self, value: str):
+        self.new_tool_calling = value
 
     def close_new(self):
         self.new_open = False
@@ -113,12 +147,14 @@ class AgentsState(ServiceCalls, rx.State):
         self.error = ""
         try:
             budget, steps = float(self.new_budget), int(self.new_max_steps)
+            temperature, max_tokens = float(self.new_temperature), int(self.new_max_tokens)
         except ValueError:
-            self.error = "The budget is a number of dollars and max steps a whole number."
+            self.error = ("The budget and temperature are numbers; max steps and max tokens are whole numbers.")
             return
         data = {"name": self.new_name, "description": self.new_description,
                 "tools": [t for t in TOOL_IDS if t in self.new_tools], "model": self.new_model.strip() or None,
-                "budget_usd": budget, "max_steps": steps, "system_prompt": self.new_prompt}
+                "budget_usd": budget, "max_steps": steps, "system_prompt": self.new_prompt,
+                "temperature": temperature, "max_tokens": max_tokens, "tool_calling": self.new_tool_calling}
         user, _ = await acting_user(self)
         try:
             spec = registry.parse_spec(data)
