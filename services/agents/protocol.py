@@ -1,7 +1,8 @@
 """How an agent talks to its model: a JSON-action protocol that any chat model follows, the small local one
 included (no native tool-calling needed, so a new install runs agents offline with no API key). The model
 answers with one JSON object: `{"tool": "<id>", "input": "<text>"}` to use a tool, or `{"answer": "<text>"}`
-when done. A reply with no such object is taken as the final answer."""
+when done. A reply with no such object gets one reminder of the format per run (small models drift into prose
+or code blocks); after that it is taken as the final answer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ class Action:
     tool: str | None  # None: the final answer
     input: str
     answer: str = ""
+    well_formed: bool = True  # False: the reply held no action object (prose taken as the answer)
+
+
+REMINDER = ('Your reply was not in the format. Reply with only one JSON object: {"tool": "<tool id>", "input":'
+            ' "<input>"} to use a tool, or {"answer": "<the final answer>"} when you know it.')
 
 
 def system_message(system_prompt: str, tool_ids: list[str]) -> str:
@@ -66,7 +72,7 @@ def parse(text: str) -> Action:
             return Action(data["tool"].strip(), str(value))
         if "answer" in data:
             return Action(None, "", str(data["answer"]))
-    return Action(None, "", (text or "").strip())
+    return Action(None, "", (text or "").strip(), well_formed=False)
 
 
 def observation(tool: str, output: str | None, error: str | None) -> str:

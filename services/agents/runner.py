@@ -147,10 +147,15 @@ class _Run:
         spec = self.agent.spec
         messages = [{"role": "system", "content": protocol.system_message(spec.system_prompt, spec.tools)},
                     {"role": "user", "content": self.prompt}]
+        reminded = False
         for _step in range(self.max_steps):
             self._check_stop()
             reply = self._model_call(messages).text
             action = protocol.parse(reply)
+            if action.tool is None and not action.well_formed and spec.tools and not reminded:
+                reminded = True  # once per run: prose where an action belongs
+                messages += [{"role": "assistant", "content": reply}, {"role": "user", "content": protocol.REMINDER}]
+                continue
             if action.tool is None:
                 return action.answer
             self._check_stop()

@@ -73,6 +73,18 @@ def test_a_tool_error_goes_back_to_the_model(peer, engineer):
         assert conn.execute("SELECT count(*) FROM gold.finance_expenses").fetchone()[0] > 0
 
 
+def test_prose_instead_of_an_action_gets_one_reminder(peer, engineer):
+    name = _agent(engineer)
+    peer.will(*_say("You could run SELECT count(*) FROM silver.vendors.",
+                    '{"tool": "sql_query", "input": "SELECT count(*) AS n FROM silver.vendors"}',
+                    "There are some vendors.", "unused"))
+    run = _run(engineer, name, "How many vendors?")
+    assert (run.status, run.output) == ("completed", "There are some vendors.")  # the second drift is the answer
+    assert "not in the format" in peer.requests[1]["messages"][-1]["content"]
+    assert [(s.kind, s.tool) for s in run.steps] == [("model", None), ("model", None), ("tool", "sql_query"),
+                                                     ("model", None)]
+
+
 def test_max_steps_stop_a_run_with_a_suggestion(peer, engineer):
     name = _agent(engineer, max_steps=3)
     peer.will(*_say(*['{"tool": "calculator", "input": "1+1"}'] * 5))
