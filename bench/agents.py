@@ -39,8 +39,10 @@ def run_tasks() -> None:
                    "statuses": {st: sum(s.status == st for s in scored) for st in {s.status for s in scored}},
                    "model_calls_mean": round(sum(s.model_calls for s in scored) / len(scored), 2),
                    "tool_calls_mean": round(sum(s.tool_calls for s in scored) / len(scored), 2),
-                   "failed": [{"id": s.id, "status": s.status, "expected": s.expected, "output": (s.output or "")[:300]}
-                              for s in scored if not s.passed]})
+                   # what failed is shown for the dev split only: held-out outputs stay unread by tuning
+                   "failed_dev": [{"id": s.id, "status": s.status, "expected": s.expected,
+                                   "output": (s.output or "")[:300]} for s in splits["dev"] if not s.passed],
+                   "failed_held_out": sum(not s.passed for s in splits["held_out"])})
     write("agent_seconds_per_task", figure=seconds["p50"], unit="s p50", baseline=seconds["p95"],
           baseline_label="p95 of the same tasks", goal=None, details=seconds)
 
