@@ -6,6 +6,7 @@ import contextlib
 
 import reflex as rx
 
+from services.core import secrets
 from services.core.config import settings
 from services.core.scheduler import Scheduler
 from services.identity.rbac import Permission
@@ -51,7 +52,9 @@ app = rx.App(api_transformer=api)
 @contextlib.asynccontextmanager
 async def _scheduler():
     """Every domain's scheduled jobs run in whichever app process leads; each process also runs
-    WORKBENCH_APP_WORKERS task-queue workers (pipeline runs, test runs, webhook and alert deliveries)."""
+    WORKBENCH_APP_WORKERS task-queue workers (pipeline runs, test runs, webhook and alert deliveries). A key
+    that cannot read the stored secrets stops the start with what to do."""
+    secrets.verify_key()
     running = Scheduler(scheduled_jobs)
     running.start()
     workers = [BackgroundWorker(name=f"{default_name()}-app{i + 1}") for i in range(settings().app_workers)]

@@ -18,6 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from services.core import db
+from services.core import secrets as secret_box
 from services.core.config import settings
 from services.core.warehouse import WAREHOUSE_SCHEMAS
 
@@ -34,14 +35,26 @@ def _role_name(database: str, kind: str) -> str:
     return f"wb_{safe}_{kind}"
 
 
+_SELECT_ROLES = "SELECT kind, role_name, password, password_encrypted FROM ip_workbench.query_roles"
+
+
+def _role(conn: psycopg.Connection, row: tuple) -> QueryRole:
+    """A stored role with its password in clear; a legacy clear-text password is encrypted on the way."""
+    kind, role_name, clear, encrypted = row
+    if encrypted is not None:
+        return QueryRole(kind, role_name, secret_box.decrypt(encrypted))
+    conn.execute("UPDATE ip_workbench.query_roles SET password_encrypted = %s, password = NULL WHERE kind = %s",
+                 (secret_box.encrypt(clear), kind))
+    return QueryRole(kind, role_name, clear)
+
+
 def ensure_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
     """Create the reader and writer roles of this database if missing; return their credentials."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
     roles: dict[str, QueryRole] = {}
     for kind in ("reader", "writer"):
-        row = conn.execute("SELECT kind, role_name, password FROM ip_workbench.query_roles WHERE kind = %s",
-                           (kind,)).fetchone()
-        role = QueryRole(*row) if row else QueryRole(kind, _role_name(database, kind), secrets.token_urlsafe(24))
+        row = conn.execute(_SELECT_ROLES + " WHERE kind = %s", (kind,)).fetchone()
+        role = _role(conn, row) if row else QueryRole(kind, _role_name(database, kind), secrets.token_urlsafe(24))
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.role_name,)).fetchone()
         statement = "ALTER ROLE {} WITH LOGIN NOINHERIT NOCREATEDB NOCREATEROLE PASSWORD {}" if exists else \
             "CREATE ROLE {} WITH LOGIN NOINHERIT NOCREATEDB NOCREATEROLE PASSWORD {}"
@@ -49,16 +62,15 @@ def ensure_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(database), sql.Identifier(role.role_name)))
         if not row:
-            conn.execute("INSERT INTO ip_workbench.query_roles (kind, role_name, password) VALUES (%s, %s, %s)",
-                         (role.kind, role.role_name, role.password))
+            conn.execute("INSERT INTO ip_workbench.query_roles (kind, role_name, password_encrypted)"
+                         " VALUES (%s, %s, %s)", (role.kind, role.role_name, secret_box.encrypt(role.password)))
         roles[kind] = role
     return roles
 
 
 def stored_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
     """The reader and writer as recorded (no DDL, so many processes may ask at once); created when missing."""
-    rows = conn.execute("SELECT kind, role_name, password FROM ip_workbench.query_roles").fetchall()
-    found = {row[0]: QueryRole(*row) for row in rows}
+    found = {row[0]: _role(conn, row) for row in conn.execute(_SELECT_ROLES).fetchall()}
     return found if {"reader", "writer"} <= set(found) else ensure_roles(conn)
 
 

@@ -16,7 +16,7 @@ def main() -> None:
 for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_group, sql.sql_command,
                 catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group,
                 pipeline.pipeline_group, pipeline.worker_command, quality.dq_group, alerts.alerts_group,
-                setup.secret_key, agent.agent_group, agent.llm_group, agent.costs_command,
+                setup.secret_key, setup.secrets_group, agent.agent_group, agent.llm_group, agent.costs_command,
                 agent.rate_group):
     main.add_command(command)
 

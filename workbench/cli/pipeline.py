@@ -18,6 +18,7 @@ from services.pipelines import guardian, ingest, runner, runs, store
 from services.pipelines.definition import PipelineSpec, parse_spec_text
 from services.runtime import worker as queue_worker
 from workbench.cli.base import acting_user, echo_json, operator
+from workbench.cli.setup import verify_secret_key
 from workbench.responses.pipelines import (
     AppliedOut,
     ImpactOut,
@@ -331,5 +332,6 @@ def pipeline_upload(file: str, email: str, file_format: str | None, as_json: boo
 @click.option("--name", default=None, help="Name shown on the runs it does (default host:pid).")
 def worker_command(concurrency: int, name: str | None) -> None:
     """Run a task-queue worker (pipeline runs, webhook deliveries) until interrupted."""
+    verify_secret_key()
     click.echo(f"worker {name or queue_worker.default_name()} started (concurrency {concurrency})", err=True)
     queue_worker.run_forever(concurrency, name)

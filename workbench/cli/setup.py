@@ -10,7 +10,8 @@ from services.core.config import settings
 from services.demo import load as demo
 from services.demo import pipeline as demo_pipeline
 from services.demo import quality as demo_quality
-from services.identity import users
+from services.identity import audit, users
+from services.identity.operator import current_operator
 from services.sql import roles as query_roles
 
 
@@ -49,6 +50,7 @@ def db_downgrade(revision: str) -> None:
 def setup(skip_demo: bool) -> None:
     """Migrate, create the first admin if none exists, load the demo warehouse when it is empty."""
     migrations.upgrade("head")
+    verify_secret_key()
     _report_gaps(query_roles.prepare())
     created = users.ensure_first_admin()
     if created:
@@ -66,6 +68,42 @@ def setup(skip_demo: bool) -> None:
         click.echo(created_pipeline)
     if not demo.warehouse_is_empty() and (tested := demo_quality.ensure_tests(demo_pipeline.first_admin())):
         click.echo(tested)
+
+
+def verify_secret_key() -> None:
+    """Stop with a clear message when the deployment's key cannot read the stored secrets."""
+    try:
+        secrets.verify_key()
+    except secrets.SecretKeyMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("secrets")
+def secrets_group() -> None:
+    """The encrypted credentials the app keeps."""
+
+
+@secrets_group.command("rotate")
+@click.option("--new-key-stdin", is_flag=True,
+              help="Read the new key from standard input (deployments that set WORKBENCH_SECRET_KEY).")
+def secrets_rotate(new_key_stdin: bool) -> None:
+    """Re-encrypt every stored secret under a new key, in one transaction."""
+    verify_secret_key()
+    new_key = click.get_text_stream("stdin").readline().strip() if new_key_stdin else secrets.new_key()
+    try:
+        counts = secrets.rotate(new_key)
+    except (ValueError, secrets.SecretKeyMismatch) as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(action="secrets_rotated", actor=current_operator(), target="secret key",
+                 details={table: n for table, n in counts.items()})
+    rotated = sum(counts.values())
+    if settings().secret_key:
+        click.echo(f"{rotated} secrets re-encrypted. Set WORKBENCH_SECRET_KEY to the new key on every machine and"
+                   " restart" + ("." if new_key_stdin else f": {new_key}"))
+    else:
+        secrets.install_key_file(new_key)
+        click.echo(f"{rotated} secrets re-encrypted; {settings().secret_key_file} holds the new key. Restart the"
+                   " app and workers.")
 
 
 @click.command("secret-key")
