@@ -1,7 +1,8 @@
 """The secrets store: every credential the app keeps, encrypted under the deployment's key (services/core/
 secrets.py) — a named-secret table for integration and provider credentials, a key check that lets a process
 with the wrong key stop at start, and the query roles' passwords moved out of clear text (the app encrypts
-the existing ones the next time it reads them, since the key is not the migration's to know).
+the existing ones the next time it reads them, since the key is not the migration's to know). Integrations:
+their settings and status, Odoo pull watermarks, and the rate-limit log every process shares.
 
 Revision ID: 0017_secrets_store
 Revises: 0016_agent_tools_cost_rates
@@ -32,11 +33,53 @@ ALTER TABLE ip_workbench.query_roles
     ADD COLUMN password_encrypted bytea,
     ALTER COLUMN password DROP NOT NULL;
 COMMENT ON COLUMN ip_workbench.query_roles.password IS 'Legacy clear text: emptied once the app has encrypted it.';
+
+CREATE TABLE ip_workbench.integrations (
+    name text PRIMARY KEY,
+    settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+    last_success_at timestamptz,
+    last_error text,
+    last_error_at timestamptz,
+    updated_by uuid REFERENCES ip_workbench.users(id) ON DELETE SET NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ip_workbench.integrations IS
+    'Each configured integration (odoo, n8n, providers): its settings without secrets, and its last outcome.';
+
+CREATE TABLE ip_workbench.odoo_watermarks (
+    model text NOT NULL,
+    target text NOT NULL,
+    write_date text NOT NULL,
+    last_id bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, target)
+);
+COMMENT ON TABLE ip_workbench.odoo_watermarks IS
+    'Where the last Odoo pull of a model into a table stopped: the newest (write_date, id) it stored.';
+
+CREATE TABLE ip_workbench.rate_events (
+    id bigserial PRIMARY KEY,
+    key text NOT NULL,
+    at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
+    ADD CONSTRAINT catalog_sync_runs_trigger_check
+        CHECK (trigger IN ('setup', 'manual', 'schedule', 'cli', 'demo', 'pipeline', 'odoo'));
+CREATE INDEX rate_events_key_at ON ip_workbench.rate_events (key, at);
+COMMENT ON TABLE ip_workbench.rate_events IS
+    'Calls to rate-limited outside services in the last window, shared by every process (see core/shared_limit.py).';
 """)
 
 
 def downgrade() -> None:
     op.execute("""
+DELETE FROM ip_workbench.catalog_sync_runs WHERE trigger = 'odoo';
+ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
+    ADD CONSTRAINT catalog_sync_runs_trigger_check
+        CHECK (trigger IN ('setup', 'manual', 'schedule', 'cli', 'demo', 'pipeline'));
+DROP TABLE ip_workbench.rate_events;
+DROP TABLE ip_workbench.odoo_watermarks;
+DROP TABLE ip_workbench.integrations;
 DELETE FROM ip_workbench.query_roles WHERE password IS NULL;  -- recreated, with new passwords, at the next start
 ALTER TABLE ip_workbench.query_roles DROP COLUMN password_encrypted, ALTER COLUMN password SET NOT NULL;
 DROP TABLE ip_workbench.secrets;

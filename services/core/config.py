@@ -48,6 +48,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_WEBHOOK_TIMEOUT_S", "5"),
     Variable("WORKBENCH_UPLOAD_MAX_MB", "100"),
     Variable("WORKBENCH_AGENT_TIMEOUT_S", "300"),
+    Variable("WORKBENCH_ODOO_REQUESTS_PER_MINUTE", "100"),
+    Variable("WORKBENCH_ODOO_PAGE_SIZE", "1000"),
+    Variable("WORKBENCH_ODOO_TIMEOUT_S", "30"),
     Variable("WORKBENCH_SECRET_KEY", "unset: a key file in WORKBENCH_HOME"),
     Variable("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
@@ -97,6 +100,9 @@ class Settings:
     webhook_timeout_s: float
     upload_max_mb: float
     agent_timeout_s: float
+    odoo_requests_per_minute: int
+    odoo_page_size: int
+    odoo_timeout_s: float
     secret_key: str | None
     slack_webhook_base: str
     qdrant_url: str | None
@@ -193,6 +199,9 @@ def _parse(env: dict[str, str]) -> Settings:
         webhook_timeout_s=read.number("WORKBENCH_WEBHOOK_TIMEOUT_S", 5, minimum=0.1),
         upload_max_mb=read.number("WORKBENCH_UPLOAD_MAX_MB", 100, minimum=0.001),
         agent_timeout_s=read.number("WORKBENCH_AGENT_TIMEOUT_S", 300, minimum=1),
+        odoo_requests_per_minute=int(read.number("WORKBENCH_ODOO_REQUESTS_PER_MINUTE", 100, minimum=1, whole=True)),
+        odoo_page_size=int(read.number("WORKBENCH_ODOO_PAGE_SIZE", 1000, minimum=1, whole=True)),
+        odoo_timeout_s=read.number("WORKBENCH_ODOO_TIMEOUT_S", 30, minimum=1),
         secret_key=read.text("WORKBENCH_SECRET_KEY"),
         slack_webhook_base=read.text("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services").rstrip("/"),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),

@@ -12,7 +12,19 @@ from starlette.routing import Match
 from services.core.errors import WorkbenchError
 from workbench.api import errors
 from workbench.api.limits import InputLimits
-from workbench.api.routes import agents, alerts, catalog, genie, lineage, meta, pipelines, quality, session, sql
+from workbench.api.routes import (
+    agents,
+    alerts,
+    catalog,
+    genie,
+    integrations,
+    lineage,
+    meta,
+    pipelines,
+    quality,
+    session,
+    sql,
+)
 
 api = FastAPI(title="Workbench API", version="0.3.0", openapi_url="/api/openapi.json", docs_url="/api/docs",
               redoc_url=None)
@@ -20,7 +32,7 @@ api.add_middleware(InputLimits)
 api.add_exception_handler(WorkbenchError, errors.workbench_error)
 api.add_exception_handler(RequestValidationError, errors.invalid_request)
 api.add_exception_handler(StarletteHTTPException, errors.http_error)
-for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, session, meta):
+for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, session, meta):
     api.include_router(routes.router)
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
-from workbench.cli import agent, alerts, apikey, catalog, demo, genie, lineage, pipeline, quality, setup, sql, user
+from workbench.cli import (
+    agent,
+    alerts,
+    apikey,
+    catalog,
+    demo,
+    genie,
+    lineage,
+    odoo,
+    pipeline,
+    quality,
+    setup,
+    sql,
+    user,
+)
 from workbench.cli.base import WorkbenchGroup
 
 
@@ -17,7 +31,7 @@ for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_grou
                 catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group,
                 pipeline.pipeline_group, pipeline.worker_command, quality.dq_group, alerts.alerts_group,
                 setup.secret_key, setup.secrets_group, agent.agent_group, agent.llm_group, agent.costs_command,
-                agent.rate_group):
+                agent.rate_group, odoo.odoo_group):
     main.add_command(command)
 
 

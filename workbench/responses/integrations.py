@@ -1,0 +1,53 @@
+"""Integrations: one shape for the API and `workbench odoo … --json`. Secrets appear only as masked hints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from services.integrations.odoo import OdooStatus, TestResult
+from services.integrations.odoo_pull import PullResult
+
+
+class OdooStatusOut(BaseModel):
+    configured: bool
+    url: str | None
+    database: str | None
+    login: str | None
+    api_key_hint: str | None = Field(description="The API key masked (never the key)")
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+    @classmethod
+    def of(cls, found: OdooStatus) -> OdooStatusOut:
+        return cls(**found.__dict__)
+
+
+class OdooTestOut(BaseModel):
+    ok: bool
+    server_version: str | None
+    uid: int | None
+    message: str
+
+    @classmethod
+    def of(cls, found: TestResult) -> OdooTestOut:
+        return cls(**found.__dict__)
+
+
+class OdooPullOut(BaseModel):
+    fetched: int = Field(description="records Odoo returned")
+    inserted: int = Field(description="records appended to the bronze table")
+    rejected: int = Field(description="records refused (not an object, no integer id, no write_date)")
+    model: str
+    target: str
+    pages: int
+    seconds: float
+    watermark: dict[str, Any] | None = Field(description="where the next pull starts: write_date and id")
+    rejected_examples: list[str]
+
+    @classmethod
+    def of(cls, found: PullResult) -> OdooPullOut:
+        return cls(**found.__dict__)
