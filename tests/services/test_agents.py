@@ -304,8 +304,9 @@ def test_a_run_links_its_langfuse_trace_when_langfuse_is_configured(peer, engine
             {"id": "proj-7", "name": "workbench", "organization": {"id": "org-1", "name": "acme"},
              "metadata": {}}]}).encode()
         monkeypatch.setenv("LANGFUSE_BASE_URL", langfuse_host.url)
-        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-lf-test")
-        monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-lf-test")
+        # The Langfuse SDK keeps one exporter per public key for the process: a key of this test's own.
+        monkeypatch.setenv("LANGFUSE_PUBLIC_KEY", "pk-lf-agent-runs")
+        monkeypatch.setenv("LANGFUSE_SECRET_KEY", "sk-lf-agent-runs")
         tracing.shutdown()
         peer.will(*_say('{"tool": "calculator", "input": "2 + 2"}', '{"answer": "4"}'))
         run = _run(engineer, name, "Two plus two?")
