@@ -33,6 +33,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("AI Assist", "Observability", "/observability", Permission.ACCESS_LANGFUSE, "gauge"),
     NavItem("Settings", "Users & Roles", "/settings/users", Permission.MANAGE_USERS, "users"),
     NavItem("Settings", "Cost Tracking", "/settings/costs", Permission.VIEW_COST_TRACKING, "receipt"),
+    NavItem("Settings", "Integrations", "/settings/integrations", Permission.CONFIGURE_INTEGRATIONS, "plug"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
 )
 

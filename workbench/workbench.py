@@ -20,6 +20,7 @@ from workbench.pages.catalog import catalog_page
 from workbench.pages.costs import costs_page, observability_page
 from workbench.pages.genie import genie_page
 from workbench.pages.home import home_page
+from workbench.pages.integrations import integrations_page
 from workbench.pages.job_logs import job_logs_page, run_detail_page
 from workbench.pages.lineage import lineage_page
 from workbench.pages.login import login_page
@@ -38,6 +39,7 @@ from workbench.state.catalog import CatalogState
 from workbench.state.costs import CostsState, ObservabilityState
 from workbench.state.genie import GenieState
 from workbench.state.home import HomeState
+from workbench.state.integrations import IntegrationsState
 from workbench.state.job_logs import JobLogsState
 from workbench.state.lineage import LineageState
 from workbench.state.pipeline_editor import PipelineEditorState
@@ -110,6 +112,8 @@ app.add_page(observability_page, route="/observability", title="Observability ·
              on_load=[AuthState.check_access(Permission.ACCESS_LANGFUSE.value), ObservabilityState.load])
 app.add_page(costs_page, route="/settings/costs", title="Cost Tracking · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_COST_TRACKING.value), CostsState.load])
+app.add_page(integrations_page, route="/settings/integrations", title="Integrations · Workbench",
+             on_load=[AuthState.check_access(Permission.CONFIGURE_INTEGRATIONS.value), IntegrationsState.load])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",
              on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",

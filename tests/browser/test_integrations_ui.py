@@ -1,0 +1,60 @@
+"""Settings › Integrations in Chromium: an admin configures Odoo (the key is masked afterwards and never on the
+page), tests the connection, pulls expense categories into bronze and reads them in the catalog's sample tab;
+an engineer is sent Home with a message."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from devtools.odoo_peer import OdooPeer, running_odoo, seed_demo
+from tests.browser.conftest import screenshot, sign_in
+
+
+def _signed_in(page: Page, email: str, password: str) -> None:
+    sign_in(page, email, password)
+    expect(page.locator("#user-name")).to_be_visible()
+
+
+def test_an_admin_configures_odoo_tests_it_and_pulls_into_bronze(page: Page, make_user):
+    admin, password = make_user("admin")
+    table = f"bronze.odoo_categories_{uuid.uuid4().hex[:6]}"
+    with running_odoo(seed_demo(OdooPeer(), expenses=10)) as odoo:
+        odoo.api_key = f"key-{uuid.uuid4().hex}"
+        _signed_in(page, admin.email, password)
+        page.locator("#sidebar .nav-link", has_text="Integrations").click()
+        expect(page.locator("#odoo-card")).to_be_visible()
+        page.fill("#odoo-url", odoo.url)
+        page.fill("#odoo-database", odoo.database)
+        page.fill("#odoo-login", odoo.login)
+        page.fill("#odoo-key", odoo.api_key)
+        page.locator("#odoo-save").click()
+        expect(page.locator("#integrations-notice")).to_contain_text("Odoo saved (API key ••••" + odoo.api_key[-4:])
+        expect(page.locator("#odoo-badge")).to_have_text("configured")
+        expect(page.locator("#odoo-key")).to_have_value("")
+        expect(page.locator("#odoo-key")).to_have_attribute("placeholder", "••••" + odoo.api_key[-4:]
+                                                           + " (leave empty to keep)")
+        assert odoo.api_key not in page.content()
+        page.locator("#odoo-test").click()
+        expect(page.locator("#odoo-test-message")).to_contain_text("Connected to Odoo 17.0 as user 7")
+        page.locator("#pull-model").click()
+        page.get_by_role("option", name="hr.expense.category").click()
+        page.fill("#pull-target", table)
+        page.locator("#odoo-pull").click()
+        expect(page.locator("#pull-message")).to_contain_text("12 fetched, 12 inserted, 0 rejected", timeout=60_000)
+        screenshot(page, "integrations")
+    page.goto(f"/catalog?table={table}")
+    expect(page.locator("#detail-name")).to_have_text(table)
+    page.click("#tab-sample")
+    expect(page.locator("#sample-table tbody tr")).to_have_count(12)
+    expect(page.locator("#sample-table")).to_contain_text("Meals & Entertainment")
+    screenshot(page, "integrations-pulled-sample")
+
+
+def test_an_engineer_is_sent_home(page: Page, make_user):
+    engineer, password = make_user("engineer")
+    _signed_in(page, engineer.email, password)
+    expect(page.locator("#sidebar .nav-link", has_text="Integrations")).to_have_count(0)
+    page.goto("/settings/integrations")
+    expect(page.locator("body")).to_contain_text("You cannot open Settings › Integrations", timeout=20_000)

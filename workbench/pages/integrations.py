@@ -1,0 +1,74 @@
+"""Settings › Integrations (admins): one card per integration with its status, Test, edit and actions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from workbench.components.shell import page_frame
+from workbench.state.integrations import ODOO_MODELS, IntegrationsState
+
+S = IntegrationsState
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), control, spacing="1", width="100%")
+
+
+def _odoo_card() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading("Odoo", size="4"),
+                  rx.cond(S.odoo_configured, rx.badge("configured", color_scheme="green", id="odoo-badge"),
+                          rx.badge("not configured", color_scheme="gray", id="odoo-badge")),
+                  rx.spacer(),
+                  rx.text("Last success: ", S.odoo_last_success, size="1", color_scheme="gray", id="odoo-success"),
+                  width="100%", align="center"),
+        rx.cond(S.odoo_last_error != "", rx.text("Last error: ", S.odoo_last_error, size="1", color_scheme="red",
+                                                 id="odoo-last-error")),
+        rx.grid(
+            _field("URL", rx.input(value=S.odoo_url, on_change=S.set_odoo_url, placeholder="https://odoo.example.com",
+                                   id="odoo-url", width="100%")),
+            _field("Database", rx.input(value=S.odoo_database, on_change=S.set_odoo_database, id="odoo-database",
+                                        width="100%")),
+            _field("User (login)", rx.input(value=S.odoo_login, on_change=S.set_odoo_login, id="odoo-login",
+                                            width="100%")),
+            _field("API key", rx.input(value=S.odoo_key, on_change=S.set_odoo_key, type="password", id="odoo-key",
+                                       placeholder=rx.cond(S.odoo_key_hint != "",
+                                                           S.odoo_key_hint + " (leave empty to keep)",
+                                                           "Odoo › Preferences › Account Security › New API Key"),
+                                       width="100%")),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+        rx.hstack(rx.button("Save", on_click=S.save_odoo, id="odoo-save"),
+                  rx.button("Test connection", on_click=S.test_odoo, variant="soft", id="odoo-test",
+                            disabled=~S.odoo_configured),
+                  spacing="2"),
+        rx.cond(S.odoo_test_message != "",
+                rx.callout(S.odoo_test_message, color_scheme=rx.cond(S.odoo_test_ok, "green", "red"), size="1",
+                           id="odoo-test-message")),
+        rx.divider(),
+        rx.text("Pull into bronze (incremental by write_date; at most WORKBENCH_ODOO_REQUESTS_PER_MINUTE calls a"
+                " minute)", size="2", weight="bold"),
+        rx.hstack(rx.select(ODOO_MODELS, value=S.pull_model, on_change=S.set_pull_model, id="pull-model"),
+                  rx.input(value=S.pull_target, on_change=S.set_pull_target, id="pull-target", width="280px"),
+                  rx.button(rx.icon("download", size=14), "Pull", on_click=S.pull, variant="soft", id="odoo-pull",
+                            disabled=~S.odoo_configured),
+                  spacing="2", align="center"),
+        rx.cond(S.pull_message != "", rx.text(S.pull_message, size="2", id="pull-message")),
+        spacing="3", width="100%"), width="100%", id="odoo-card")
+
+
+def integrations_page() -> rx.Component:
+    """/settings/integrations"""
+    return page_frame(
+        "Integrations",
+        rx.text("Credentials are kept encrypted (WORKBENCH_SECRET_KEY or the key file) and never shown again.",
+                size="2", color_scheme="gray"),
+        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1", id="integrations-error")),
+        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", size="1", id="integrations-notice")),
+        _odoo_card(),
+        rx.card(rx.vstack(
+            rx.heading("Notification channels", size="4"),
+            rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted) and their rules.",
+                    size="2"),
+            rx.link("Manage them in Data Quality › Alerts", href="/quality/alerts", id="channels-link"),
+            spacing="2"), width="100%"),
+    )

@@ -1,0 +1,97 @@
+"""Settings › Integrations (admins): the Odoo card (connection with a write-only API key, Test connection, pull a
+model into bronze) and where the other integrations are managed."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from services.integrations import odoo, odoo_pull
+from workbench.formatting import when
+from workbench.state.auth import acting_user
+from workbench.state.base import FAILED, ServiceCalls
+
+ODOO_MODELS = ["hr.expense", "res.partner", "hr.expense.category"]
+
+
+class IntegrationsState(ServiceCalls, rx.State):
+    notice: str = ""
+    odoo_configured: bool = False
+    odoo_url: str = ""
+    odoo_database: str = ""
+    odoo_login: str = ""
+    odoo_key: str = ""  # what the admin types; never filled from the store
+    odoo_key_hint: str = ""
+    odoo_last_success: str = ""
+    odoo_last_error: str = ""
+    odoo_test_message: str = ""
+    odoo_test_ok: bool = False
+    pull_model: str = "hr.expense"
+    pull_target: str = "bronze.odoo_expense_events"
+    pull_message: str = ""
+
+    async def load(self):
+        """on_load for /settings/integrations."""
+        if await self._ready_auth() is None:
+            return
+        self.error, self.notice, self.odoo_test_message, self.pull_message = "", "", "", ""
+        await self._fetch()
+
+    async def _fetch(self) -> None:
+        user, _ = await acting_user(self)
+        found = await self._call(odoo.status, user)
+        if found is FAILED:
+            return
+        self.odoo_configured = found.configured
+        self.odoo_url, self.odoo_database, self.odoo_login = found.url or "", found.database or "", found.login or ""
+        self.odoo_key_hint = found.api_key_hint or ""
+        self.odoo_last_success = when(found.last_success_at) if found.last_success_at else "never"
+        self.odoo_last_error = (f"{found.last_error} ({when(found.last_error_at)})" if found.last_error else "")
+
+    def set_odoo_url(self, value: str):
+        self.odoo_url = value
+
+    def set_odoo_database(self, value: str):
+        self.odoo_database = value
+
+    def set_odoo_login(self, value: str):
+        self.odoo_login = value
+
+    def set_odoo_key(self, value: str):
+        self.odoo_key = value
+
+    def set_pull_model(self, value: str):
+        self.pull_model = value
+
+    def set_pull_target(self, value: str):
+        self.pull_target = value
+
+    async def save_odoo(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        saved = await self._call(odoo.configure, user, self.odoo_url, self.odoo_database, self.odoo_login,
+                                 self.odoo_key.strip() or None)
+        self.odoo_key = ""
+        if saved is not FAILED:
+            self.notice = f"Odoo saved (API key {saved.api_key_hint})."
+            await self._fetch()
+
+    async def test_odoo(self):
+        self.error, self.odoo_test_message = "", ""
+        user, _ = await acting_user(self)
+        result = await self._call(odoo.test_connection, user)
+        if result is not FAILED:
+            self.odoo_test_ok, self.odoo_test_message = result.ok, result.message
+            await self._fetch()
+
+    async def pull(self):
+        self.error, self.pull_message = "", ""
+        user, _ = await acting_user(self)
+        self.pull_message = f"Pulling {self.pull_model}…"
+        yield
+        result = await self._call(odoo_pull.pull, user, self.pull_model.strip(), self.pull_target.strip())
+        if result is FAILED:
+            self.pull_message = ""
+        else:
+            self.pull_message = (f"{result.model} → {result.target}: {result.fetched:,} fetched, {result.inserted:,}"
+                                 f" inserted, {result.rejected:,} rejected ({result.seconds:.1f} s).")
+        await self._fetch()
