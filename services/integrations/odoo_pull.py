@@ -88,6 +88,14 @@ def _prepare_target(writer: psycopg.Connection, target: str) -> int:
     return writer.execute(sql.SQL("SELECT coalesce(max(event_id), 0) FROM {}").format(name)).fetchone()[0]
 
 
+def _ensure_bronze() -> None:
+    """An install set up without the demo has no bronze schema yet: create it and grant it as setup would."""
+    with db.connection() as conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'bronze'").fetchone() is None:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS bronze")
+            query_roles.grant_warehouse_access(conn)
+
+
 def _watermark(model: str, target: str) -> tuple[str, int] | None:
     with db.connection() as conn:
         row = conn.execute("SELECT write_date, last_id FROM ip_workbench.odoo_watermarks WHERE model = %s AND"
@@ -120,6 +128,7 @@ def pull(actor: Any, model: str, target: str, *, fields: list[str] | None = None
     started = time.perf_counter()
     connection = odoo.connection()
     mark = _watermark(model, target)
+    _ensure_bronze()
     fetched = inserted = pages = 0
     rejected: list[str] = []
     cursor = mark
