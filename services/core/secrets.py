@@ -13,6 +13,7 @@ from functools import lru_cache
 import psycopg
 from cryptography.fernet import Fernet, InvalidToken
 
+from services.core import db
 from services.core.config import settings
 from services.core.errors import InvalidInput
 
@@ -105,8 +106,6 @@ def delete(conn: psycopg.Connection, name: str) -> bool:
 
 def verify_key() -> None:
     """At start: the key must read the stored key check (written on first use); SecretKeyMismatch otherwise."""
-    from services.core import db
-
     try:
         key = _key_text()
         _box(key)
@@ -131,8 +130,6 @@ def verify_key() -> None:
 def rotate(new_key: str) -> dict[str, int]:
     """Re-encrypt every stored secret under `new_key` in one transaction (the caller then makes `new_key` the
     deployment's key); returns how many values each table had. Nothing changes if any value is unreadable."""
-    from services.core import db
-
     old, new = _box(_key_text()), _box(new_key)
     counts: dict[str, int] = {}
     with db.connection() as conn:
