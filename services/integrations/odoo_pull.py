@@ -119,69 +119,103 @@ def _problem(record: Any) -> str | None:
     return None
 
 
+def _fetch_into(writer: psycopg.Connection, model: str, target: str, wanted: list[str] | None,
+                domain: list | None) -> tuple[int, int, int, list[str], tuple[str, int] | None]:
+    """The pull itself, inside the caller's open transaction on `writer`: (fetched, inserted, pages, rejected,
+    new watermark). Raises WorkbenchError (the caller's transaction then rolls back)."""
+    connection = odoo.connection()
+    mark = _watermark(model, target)
+    fetched = inserted = pages = 0
+    rejected: list[str] = []
+    cursor = mark
+    uid = odoo_client.authenticate(connection)
+    event_id = _prepare_target(writer, target)
+    schema, table = target.split(".")
+    while True:
+        options: dict[str, Any] = {"order": "write_date asc, id asc", "limit": settings().odoo_page_size}
+        if wanted:
+            options["fields"] = wanted
+        page = odoo_client.execute(connection, uid, model, "search_read", [[*_after(cursor), *(domain or [])]],
+                                   options)
+        if not isinstance(page, list):
+            raise InvalidInput(f"Odoo answered {model}.search_read with something other than a list.")
+        pages += 1
+        fetched += len(page)
+        received = datetime.now(UTC)
+        with writer.cursor().copy(sql.SQL("COPY {} (event_id, received_at, payload) FROM STDIN").format(
+                sql.Identifier(schema, table))) as copy:
+            for record in page:
+                problem = _problem(record)
+                if problem:
+                    rejected.append(problem)
+                    continue
+                event_id += 1
+                inserted += 1
+                copy.write_row((event_id, received, Jsonb(record)))
+        good = [r for r in page if _problem(r) is None]
+        if good:
+            cursor = (good[-1]["write_date"], good[-1]["id"])
+        if len(page) < settings().odoo_page_size or not good:
+            return fetched, inserted, pages, rejected, (cursor if cursor != mark else None)
+
+
+def _after_commit(model: str, target: str, mark: tuple[str, int] | None, rejected: list[str], source: str) -> None:
+    """The watermark moves, the outcome is kept, rejects raise an alert."""
+    with db.connection() as conn:
+        if mark is not None:
+            conn.execute("INSERT INTO ip_workbench.odoo_watermarks (model, target, write_date, last_id) VALUES"
+                         " (%s, %s, %s, %s) ON CONFLICT (model, target) DO UPDATE SET write_date ="
+                         " excluded.write_date, last_id = excluded.last_id, updated_at = now()",
+                         (model, target, mark[0], mark[1]))
+        if rejected:
+            alerts.raise_alert(conn, "warning", source, f"{len(rejected):,} {model} records pulled into {target}"
+                                                        f" were rejected ({', '.join(rejected[:3])}…).")
+    settings_store.record_outcome(odoo.NAME, None)
+
+
 def pull(actor: Any, model: str, target: str, *, fields: list[str] | None = None, domain: list | None = None,
          client_address: str | None = None) -> PullResult:
     """Fetch what changed in `model` since the last pull into `target` and append it (admins)."""
     authorize(actor, Permission.CONFIGURE_INTEGRATIONS, client_address=client_address)
     _check(model, target, fields)
-    wanted = None if fields is None else sorted({*fields, "id", "write_date"})
     started = time.perf_counter()
-    connection = odoo.connection()
-    mark = _watermark(model, target)
     _ensure_bronze()
-    fetched = inserted = pages = 0
-    rejected: list[str] = []
-    cursor = mark
     try:
-        uid = odoo_client.authenticate(connection)
         with psycopg.connect(query_roles.conninfo_for("writer")) as writer:
-            event_id = _prepare_target(writer, target)
-            schema, table = target.split(".")
-            while True:
-                options: dict[str, Any] = {"order": "write_date asc, id asc", "limit": settings().odoo_page_size}
-                if wanted:
-                    options["fields"] = wanted
-                page = odoo_client.execute(connection, uid, model, "search_read",
-                                           [[*_after(cursor), *(domain or [])]], options)
-                if not isinstance(page, list):
-                    raise InvalidInput(f"Odoo answered {model}.search_read with something other than a list.")
-                pages += 1
-                fetched += len(page)
-                received = datetime.now(UTC)
-                with writer.cursor().copy(sql.SQL("COPY {} (event_id, received_at, payload) FROM STDIN").format(
-                        sql.Identifier(schema, table))) as copy:
-                    for record in page:
-                        problem = _problem(record)
-                        if problem:
-                            rejected.append(problem)
-                            continue
-                        event_id += 1
-                        inserted += 1
-                        copy.write_row((event_id, received, Jsonb(record)))
-                good = [r for r in page if _problem(r) is None]
-                if good:
-                    cursor = (good[-1]["write_date"], good[-1]["id"])
-                if len(page) < settings().odoo_page_size or not good:
-                    break
+            fetched, inserted, pages, rejected, mark = _fetch_into(writer, model, target, _wanted(fields), domain)
             writer.commit()
     except WorkbenchError as exc:
         settings_store.record_outcome(odoo.NAME, str(exc))
         raise
-    if cursor is not None and cursor != mark:
-        with db.connection() as conn:
-            conn.execute("INSERT INTO ip_workbench.odoo_watermarks (model, target, write_date, last_id) VALUES"
-                         " (%s, %s, %s, %s) ON CONFLICT (model, target) DO UPDATE SET write_date ="
-                         " excluded.write_date, last_id = excluded.last_id, updated_at = now()",
-                         (model, target, cursor[0], cursor[1]))
-    settings_store.record_outcome(odoo.NAME, None)
+    _after_commit(model, target, mark, rejected, f"odoo:{model}")
     with db.connection() as conn:
-        if rejected:
-            alerts.raise_alert(conn, "warning", f"odoo:{model}",
-                               f"{len(rejected):,} {model} records pulled into {target} were rejected"
-                               f" ({', '.join(rejected[:3])}…).")
         audit.record(action="odoo_pulled", actor=actor, target=target, client_address=client_address, conn=conn,
                      details={"model": model, "fetched": fetched, "inserted": inserted, "rejected": len(rejected)})
     with contextlib.suppress(Conflict):  # another sync is running; it or the next one picks the table up
         catalog_sync.sync(trigger="odoo", embed=False)
+    now = mark or _watermark(model, target)
     return PullResult(model, target, fetched, inserted, len(rejected), pages, round(time.perf_counter() - started, 3),
-                      {"write_date": cursor[0], "id": cursor[1]} if cursor else None, rejected[:SHOWN_REJECTS])
+                      {"write_date": now[0], "id": now[1]} if now else None, rejected[:SHOWN_REJECTS])
+
+
+def pull_for_pipeline(writer: psycopg.Connection, model: str, target: str, fields: list[str] | None,
+                      domain: list | None, pipeline: str) -> PullResult:
+    """A pipeline's Odoo node: the same pull on the run's writer connection (the pipeline's own permissions
+    were checked when it was triggered; the connection is the one admins configured)."""
+    _check(model, target, fields)
+    started = time.perf_counter()
+    _ensure_bronze()
+    try:
+        with writer.transaction():
+            fetched, inserted, pages, rejected, mark = _fetch_into(writer, model, target, _wanted(fields), domain)
+    except WorkbenchError as exc:
+        settings_store.record_outcome(odoo.NAME, str(exc))
+        raise
+    _after_commit(model, target, mark, rejected, f"pipeline:{pipeline}")
+    now = mark or _watermark(model, target)
+    return PullResult(model, target, fetched, inserted, len(rejected), pages, round(time.perf_counter() - started, 3),
+                      {"write_date": now[0], "id": now[1]} if now else None, rejected[:SHOWN_REJECTS])
+
+
+def _wanted(fields: list[str] | None) -> list[str] | None:
+    return None if fields is None else sorted({*fields, "id", "write_date"})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.errors import InvalidInput
+from services.integrations import odoo_pull
 
 NODE_TYPES = ("bronze", "silver", "gold", "custom")
 MATERIALIZATIONS = ("table", "view", "incremental")
@@ -40,17 +41,23 @@ class Node:
     upload_id: str | None = None
     upload_format: str | None = None
     python: str = ""
+    odoo_model: str | None = None  # a bronze node fed by an Odoo pull of this model
+    odoo_fields: tuple[str, ...] | None = None
+    odoo_domain: tuple = ()
     quality_gate: bool = False
     x: float = 0.0
     y: float = 0.0
 
     @property
     def kind(self) -> str:
-        """"python" for custom nodes, "ingest" for bronze nodes fed by an upload, else "sql"."""
+        """"python" for custom nodes, "ingest" for bronze nodes fed by an upload, "odoo" for bronze nodes fed
+        by an Odoo pull, else "sql"."""
         if self.type == "custom":
             return "python"
         if self.upload_id:
             return "ingest"
+        if self.odoo_model:
+            return "odoo"
         return "sql"
 
     def to_json(self) -> dict[str, Any]:
@@ -63,6 +70,9 @@ class Node:
             data["unique_key"] = list(self.unique_key)
         if self.kind == "ingest":
             data["source"] = {"upload_id": self.upload_id, "format": self.upload_format}
+        if self.kind == "odoo":
+            data["source"] = {"odoo_model": self.odoo_model, "domain": list(self.odoo_domain),
+                              **({"fields": list(self.odoo_fields)} if self.odoo_fields is not None else {})}
         if self.kind == "python":
             data["python"] = self.python
         if self.quality_gate:
@@ -140,6 +150,22 @@ def _object(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _odoo_source(source: dict, where: str, node_type: str) -> tuple[str, list[str] | None, list]:
+    """data.source of an Odoo ingestion node: {"odoo_model", "fields"?, "domain"?}."""
+    if node_type != "bronze":
+        raise InvalidInput(f"{where}: only bronze nodes pull from Odoo.")
+    model, fields = source.get("odoo_model"), source.get("fields")
+    if not isinstance(model, str) or not odoo_pull.MODEL.match(model):
+        raise InvalidInput(f"{where}: data.source.odoo_model names an Odoo model, like hr.expense.")
+    if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
+        raise InvalidInput(f"{where}: data.source.fields is a list of Odoo field names.")
+    try:
+        domain = odoo_pull.parse_domain(source.get("domain") or [])
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+    return model, fields, domain
+
+
 def _node(raw: Any, index: int) -> Node:
     raw = _object(raw, f"nodes[{index}]")
     node_id = raw.get("id")
@@ -160,8 +186,11 @@ def _node(raw: Any, index: int) -> Node:
     if not isinstance(unique_key, list) or not all(isinstance(k, str) and k for k in unique_key):
         raise InvalidInput(f"{where}: unique_key must be a list of column names.")
     source = data.get("source")
-    upload_id = upload_format = None
-    if source is not None:
+    upload_id = upload_format = odoo_model = odoo_fields = None
+    odoo_domain: list = []
+    if source is not None and "odoo_model" in _object(source, f"{where}: data.source"):
+        odoo_model, odoo_fields, odoo_domain = _odoo_source(source, where, node_type)
+    elif source is not None:
         source = _object(source, f"{where}: data.source")
         upload_id, upload_format = source.get("upload_id"), source.get("format")
         if not isinstance(upload_id, str) or not upload_id:
@@ -183,7 +212,8 @@ def _node(raw: Any, index: int) -> Node:
         sql=_text(data.get("sql"), f"{where}: SQL", limit=MAX_SQL_CHARS),
         target=_text(data.get("target"), f"{where}: target", limit=200).strip(),
         materialization=materialization, unique_key=tuple(unique_key),
-        upload_id=upload_id, upload_format=upload_format,
+        upload_id=upload_id, upload_format=upload_format, odoo_model=odoo_model,
+        odoo_fields=tuple(odoo_fields) if odoo_fields is not None else None, odoo_domain=tuple(odoo_domain),
         python=_text(data.get("python"), f"{where}: Python", limit=MAX_PYTHON_CHARS), quality_gate=quality_gate,
         x=_number(position.get("x"), f"{where}: position.x"), y=_number(position.get("y"), f"{where}: position.y"))
 

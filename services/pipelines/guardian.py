@@ -38,6 +38,7 @@ WRITABLE_LAYERS = {"bronze": ("bronze",), "silver": ("silver",), "gold": ("gold"
 # Columns of a bronze table fed by an uploaded file.
 INGEST_COLUMNS = (("record_id", "bigint"), ("source_file", "text"), ("loaded_at", "timestamp with time zone"),
                   ("payload", "jsonb"))
+ODOO_COLUMNS = (("event_id", "bigint"), ("received_at", "timestamp with time zone"), ("payload", "jsonb"))
 DRY_RUN_TIMEOUT = "10s"
 
 
@@ -290,8 +291,8 @@ def _columns(ctx: _Context, live: dict[str, dict[str, list[tuple[str, str]]]]) -
     by_id = {n.id: n for n in ctx.definition.nodes}
     for node_id in ctx.order:
         node = by_id[node_id]
-        if node.kind == "ingest":
-            ctx.outputs[node_id] = list(INGEST_COLUMNS)
+        if node.kind in ("ingest", "odoo"):
+            ctx.outputs[node_id] = list(INGEST_COLUMNS if node.kind == "ingest" else ODOO_COLUMNS)
             continue
         if node.kind != "sql" or node_id in ctx.broken:
             continue
@@ -353,6 +354,8 @@ def _medallion(ctx: _Context, other_targets: dict[str, str]) -> None:
             ctx.broken.setdefault(node.id, step.step)
         if node.kind == "ingest" and schema_name != "bronze":
             step.fail(node.id, "File ingestion writes a bronze table.")
+        if node.kind == "odoo" and schema_name != "bronze":
+            step.fail(node.id, "An Odoo pull writes a bronze table.")
         if target in seen:
             step.fail(node.id, f"Nodes {seen[target]} and {node.id} both write {target}.")
         seen[target] = node.id
@@ -390,9 +393,9 @@ def _dry_run(ctx: _Context, conn: psycopg.Connection) -> None:
         for index, node_id in enumerate(ctx.order):
             node = by_id[node_id]
             stand_in = f"wb_dry_{index}"
-            if node.kind == "ingest":
+            if node.kind in ("ingest", "odoo"):
                 columns = pgsql.SQL(", ").join(pgsql.SQL("{} {}").format(pgsql.Identifier(c), pgsql.SQL(t))
-                                              for c, t in INGEST_COLUMNS)
+                                              for c, t in (INGEST_COLUMNS if node.kind == "ingest" else ODOO_COLUMNS))
                 conn.execute(pgsql.SQL("CREATE TEMPORARY TABLE {} ({})").format(pgsql.Identifier(stand_in), columns))
                 replacements[node.target.lower()] = stand_in
                 continue

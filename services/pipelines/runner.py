@@ -27,6 +27,7 @@ from services.core import db
 from services.core.config import settings
 from services.core.errors import Conflict, QueryFailed, WorkbenchError
 from services.core.table_names import find_table
+from services.integrations import odoo_pull
 from services.lineage import store as lineage_store
 from services.pipelines import guardian, ingest, materialize, python_node, runs, store, webhooks
 from services.pipelines.definition import Definition, Node, parse_definition
@@ -236,6 +237,16 @@ class _NodeRunner:
                                        f"{parsed.rejected_count:,} records of {filename} could not be read and were"
                                        f" rejected by node {node.id} ({node.target}); see the run's logs.")
             return not append
+        if node.kind == "odoo":
+            pulled = odoo_pull.pull_for_pipeline(writer, node.odoo_model or "", node.target,
+                                                 list(node.odoo_fields) if node.odoo_fields is not None else None,
+                                                 list(node.odoo_domain), self.pipeline.name)
+            outcome.rows, outcome.rejected = pulled.inserted, pulled.rejected
+            outcome.say(f"pulled {node.odoo_model} from Odoo: {pulled.fetched:,} fetched, {pulled.inserted:,}"
+                        f" appended, {pulled.rejected:,} rejected in {pulled.pages} pages")
+            for reason in pulled.rejected_examples:
+                outcome.say(f"rejected {reason}")
+            return False
         if node.kind == "python":
             rows = python_node.run_snippet(node.python, self.writer_conninfo, self.control.remaining_s(),
                                            on_start=self.control.track)

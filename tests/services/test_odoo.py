@@ -175,3 +175,53 @@ def test_non_admins_are_refused_and_an_unconfigured_odoo_says_so(make_user, admi
         conn.execute("DELETE FROM ip_workbench.secrets WHERE name = 'odoo.api_key'")
     with pytest.raises(NotFound, match="not configured"):
         odoo_pull.pull(admin, "res.partner", _table())
+
+
+def test_a_pipeline_node_pulls_from_odoo_and_feeds_silver(server, admin, make_user):
+    from services.pipelines import runner, runs, store
+    from services.pipelines.definition import parse_spec
+
+    engineer = make_user("engineer")[0]
+    suffix = uuid.uuid4().hex[:8]
+    bronze, silver = f"bronze.odoo_partners_{suffix}", f"silver.partners_{suffix}"
+    spec = {"name": f"odoo_{suffix}", "domain": "test", "definition": {
+        "nodes": [{"id": "partners", "type": "bronze", "position": {"x": 0, "y": 0},
+                   "data": {"label": "Partners", "target": bronze,
+                            "source": {"odoo_model": "res.partner", "fields": ["name", "city", "active"]}}},
+                  {"id": "latest", "type": "silver", "position": {"x": 200, "y": 0},
+                   "data": {"label": "Latest", "target": silver,
+                            "sql": "SELECT DISTINCT ON ((payload->>'id')::int) (payload->>'id')::int AS id,"
+                                   f" payload->>'name' AS name, payload->>'city' AS city FROM {bronze}"
+                                   " ORDER BY (payload->>'id')::int, event_id DESC"}}],
+        "edges": [{"id": "e1", "source": "partners", "target": "latest"}]}}
+    parsed = parse_spec(spec)
+    assert parsed.definition.node("partners").kind == "odoo"
+    assert parse_spec({**spec, "definition": parsed.definition.to_json()}).definition == parsed.definition
+    store.apply(engineer, parsed)
+
+    def run() -> runs.Run:
+        started = runs.start(engineer, spec["name"])
+        runner.execute(started.id, "test")
+        return runs.get(engineer, started.id)
+
+    first = run()
+    assert first.status == "completed", first.error
+    assert {n.id: n.rows for n in first.nodes} == {"partners": len(server.records["res.partner"]),
+                                                  "latest": len(server.records["res.partner"])}
+    server.put("res.partner", {**server.records["res.partner"][3], "city": "Cebu City",
+                               "write_date": "2099-02-02 00:00:00"})
+    second = run()
+    assert {n.id: n.rows for n in second.nodes}["partners"] == 1
+    with db.connection() as conn:
+        assert conn.execute(f"SELECT city FROM {silver} WHERE id = 3").fetchone()[0] == "Cebu City"
+    for bad, message in (({"odoo_model": "Not A Model"}, "odoo_model"), ({"odoo_model": "res.partner",
+                                                                          "domain": [["x"]]}, "domain")):
+        broken = json.loads(json.dumps(spec))
+        broken["definition"]["nodes"][0]["data"]["source"] = bad
+        with pytest.raises(InvalidInput, match=message):
+            parse_spec(broken)
+    silver_pull = json.loads(json.dumps(spec))
+    silver_pull["definition"]["nodes"][1]["data"] = {"label": "x", "target": silver,
+                                                     "source": {"odoo_model": "res.partner"}}
+    with pytest.raises(InvalidInput, match="only bronze nodes pull from Odoo"):
+        parse_spec(silver_pull)
