@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -49,6 +51,21 @@ def database_url() -> str:
         if _url is None:
             _url = settings().database_url or _start_embedded()
         return _url
+
+
+def is_embedded() -> bool:
+    """Whether this install runs on the embedded Postgres (WORKBENCH_DATABASE_URL unset)."""
+    return not settings().database_url
+
+
+def psql_path() -> str | None:
+    """The psql that goes with the database: the embedded server's own, else the one on PATH."""
+    if is_embedded():
+        database_url()
+        candidate = Path(_embedded_server.bin_path) / "psql" if _embedded_server is not None else None
+        if candidate is not None and candidate.exists():
+            return str(candidate)
+    return shutil.which("psql")
 
 
 def sqlalchemy_url() -> str:

@@ -12,7 +12,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from services.core import migrations
 
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
 
@@ -96,3 +99,14 @@ def test_sql_command_formats(demo_warehouse, make_user):
     assert "MEAL" in table and "(2 rows)" in table
     refused = _run("sql", "--as", user.email, "DELETE FROM silver.vendors")
     assert refused.returncode == 1 and "read-only" in refused.stderr
+
+
+def test_db_url_and_psql_reach_the_database(migrated):
+    url = _run("db", "url")
+    assert url.returncode == 0, url.stderr
+    with psycopg.connect(url.stdout.strip()) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrations.current_revision()
+    answered = _run("db", "psql", "-At", "-c", "SELECT 40 + 2")
+    assert answered.returncode == 0 and answered.stdout.strip() == "42", answered.stderr
+    failed = _run("db", "psql", "-c", "SELECT * FROM no_such_table", "-v", "ON_ERROR_STOP=1")
+    assert failed.returncode != 0 and "no_such_table" in failed.stderr

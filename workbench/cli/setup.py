@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 
 from services.catalog import sync as catalog_sync
@@ -28,6 +31,25 @@ def db_upgrade(revision: str) -> None:
     if revision == "head":
         _report_gaps(query_roles.prepare())
     click.echo(f"database at revision {migrations.current_revision()}")
+
+
+@db_group.command("url")
+def db_url() -> None:
+    """Print the database's connection URL (its owner's: for psql, backups and support on this machine)."""
+    click.echo(db.database_url())
+    if db.is_embedded():
+        click.echo("(the embedded server answers while the app, a worker or `workbench db psql` runs)", err=True)
+
+
+@db_group.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def db_psql(psql_args: tuple[str, ...]) -> None:
+    """Open psql on the database (extra arguments go to psql, e.g. -c "SELECT 1")."""
+    path = db.psql_path()
+    if path is None:
+        raise click.ClickException("psql is not installed here (apt-get install postgresql-client), and this"
+                                   " install does not run the embedded server that ships one.")
+    sys.exit(subprocess.call([path, db.database_url(), *psql_args]))
 
 
 def _report_gaps(gaps: list[str]) -> None:
