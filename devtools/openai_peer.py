@@ -19,6 +19,7 @@ class Peer:
     # ("ok", text) | ("status", code) | ("slow", s, text) | ("malformed",) | ("tools", [(name, arguments), ...])
     script: deque = field(default_factory=deque)
     requests: list[dict] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)  # each request's Authorization header
     measured_usage: bool = False  # True: usage counts one token per 4 bytes (rounded up), as a tokenizer might
 
     def will(self, *steps: tuple) -> None:
@@ -72,6 +73,7 @@ def running_peer() -> Iterator[Peer]:
             length = int(self.headers.get("Content-Length") or 0)
             payload = json.loads(self.rfile.read(length) or b"{}")
             peer.requests.append(payload)
+            peer.authorizations.append(self.headers.get("Authorization") or "")
             step = peer.script.popleft() if peer.script else ("ok", "peer says hello")
             model = payload.get("model", "peer-model")
             if step[0] == "status":

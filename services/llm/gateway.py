@@ -12,7 +12,7 @@ from typing import Any
 from services.core.config import settings as workbench_settings
 from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
 from services.core.rate_limit import SlidingWindowLimiter
-from services.llm import local_server, prices, records, tracing
+from services.llm import local_server, prices, providers, records, tracing
 from services.llm.breaker import CircuitBreaker
 from services.llm.settings import LOCAL_ALIAS, GatewaySettings, ModelRoute, gateway_settings
 
@@ -128,6 +128,17 @@ def _local_api_base() -> str | None:
     return local_server.api_base_on_demand()
 
 
+def _with_provider(route: ModelRoute) -> ModelRoute:
+    """A route for a model an admin-added provider offers gets that provider's key and base (read per call,
+    so every process sees a change at once); settings given in the environment win."""
+    if route.is_local or (route.api_base and route.api_key):
+        return route
+    found = providers.credentials_for(route.model)
+    if found is None:
+        return route
+    return ModelRoute(route.model, route.api_base or found[0], route.api_key or found[1] or "none")
+
+
 def routes_for(model: str | None = None) -> tuple[ModelRoute, ...]:
     """The models a call tries, in order: `model` (a LiteLLM model string; None or the local alias: the
     configured default) and then the configured fallbacks."""
@@ -150,6 +161,7 @@ def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None,
     settings = gateway_settings(None if workbench_settings().llm_model else _local_api_base())
     if model:
         settings = replace(settings, routes=routes_for(model))
+    settings = replace(settings, routes=tuple(_with_provider(r) for r in settings.routes))
     try:
         _limiter(settings.requests_per_minute).hit("gateway")
     except RateLimited as exc:

@@ -15,7 +15,11 @@ ENDPOINTS = (("GET", "/api/integrations/odoo", None),
              ("PUT", "/api/integrations/odoo", {"url": "http://127.0.0.1:9", "database": "d", "login": "l",
                                                 "api_key": "k"}),
              ("POST", "/api/integrations/odoo/test", None),
-             ("POST", "/api/integrations/odoo/pull", {"model": "res.partner", "into": "bronze.x"}))
+             ("POST", "/api/integrations/odoo/pull", {"model": "res.partner", "into": "bronze.x"}),
+             ("GET", "/api/llm/providers", None),
+             ("PUT", "/api/llm/providers/x", {"kind": "openai", "models": ["openai/x"], "api_key": "k"}),
+             ("POST", "/api/llm/providers/x/test", None),
+             ("DELETE", "/api/llm/providers/x", None))
 
 
 def _call(api_url: str, key: str, method: str, path: str, body: dict | None = None) -> httpx.Response:
@@ -58,3 +62,18 @@ def test_every_other_role_is_refused(api_url, key_for):
         for method, path, body in ENDPOINTS:
             answer = _call(api_url, key, method, path, body)
             assert answer.status_code == 403, (role, path, answer.text)
+
+
+def test_an_admin_keeps_a_provider_key_write_only(api_url, key_for):
+    _admin, key = key_for("admin")
+    name, secret = f"api-{uuid.uuid4().hex[:6]}", f"sk-{uuid.uuid4().hex}"
+    saved = _call(api_url, key, "PUT", f"/api/llm/providers/{name}",
+                  {"kind": "anthropic", "models": [f"anthropic/{name}"], "api_key": secret})
+    assert saved.status_code == 200, saved.text
+    assert secret not in saved.text and saved.json()["key_hint"] == "••••" + secret[-4:]
+    listed = _call(api_url, key, "GET", "/api/llm/providers")
+    assert secret not in listed.text and name in listed.text
+    bad = _call(api_url, key, "PUT", f"/api/llm/providers/{name}", {"kind": "anthropic", "models": []})
+    assert bad.status_code == 400 and "models" in bad.json()["error"]
+    assert _call(api_url, key, "DELETE", f"/api/llm/providers/{name}").status_code == 204
+    assert name not in _call(api_url, key, "GET", "/api/llm/providers").text

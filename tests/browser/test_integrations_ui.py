@@ -58,3 +58,32 @@ def test_an_engineer_is_sent_home(page: Page, make_user):
     expect(page.locator("#sidebar .nav-link", has_text="Integrations")).to_have_count(0)
     page.goto("/settings/integrations")
     expect(page.locator("body")).to_contain_text("You cannot open Settings › Integrations", timeout=20_000)
+
+
+def test_an_admin_adds_an_llm_provider_whose_key_stays_masked(page: Page, make_user):
+    from devtools.openai_peer import running_peer
+
+    admin, password = make_user("admin")
+    name, key = f"peer-{uuid.uuid4().hex[:6]}", f"sk-{uuid.uuid4().hex}"
+    with running_peer() as peer:
+        _signed_in(page, admin.email, password)
+        page.goto("/settings/integrations")
+        page.fill("#provider-name", name)
+        page.fill("#provider-kind", "openai")
+        page.fill("#provider-models", f"openai/{name}")
+        page.fill("#provider-base", peer.url)
+        page.fill("#provider-key", key)
+        page.locator("#provider-save").click()
+        expect(page.locator("#integrations-notice")).to_contain_text(f"Provider {name} saved (key ••••{key[-4:]})")
+        row = page.locator(".provider-row", has_text=name)
+        expect(row).to_contain_text("••••" + key[-4:])
+        expect(page.locator("#provider-key")).to_have_value("")
+        page.reload()
+        expect(page.locator(".provider-row", has_text=name)).to_contain_text("••••" + key[-4:])
+        assert key not in page.content()
+        page.locator(".provider-row", has_text=name).get_by_role("button", name="Test").click()
+        expect(page.locator("#provider-message")).to_contain_text(f"openai/{name} answered in")
+        assert peer.authorizations[-1] == f"Bearer {key}"
+        screenshot(page, "integrations-providers")
+        page.locator(".provider-row", has_text=name).get_by_role("button", name="Delete").click()
+        expect(page.locator(".provider-row", has_text=name)).to_have_count(0)

@@ -11,9 +11,10 @@ from services.activity import costs as spending
 from services.activity import rates
 from services.agents import registry, runner, runs
 from services.core.errors import InvalidInput
-from services.llm import prices
+from services.llm import prices, provider_check, providers
 from workbench.cli.base import acting_user, echo_json, operator
 from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RateOut, RunOut
+from workbench.responses.integrations import ProviderOut, ProviderTestOut
 
 
 def _actor(email: str | None):
@@ -214,3 +215,69 @@ def rate_list(email: str | None, as_json: bool) -> None:
         return
     for r in found:
         click.echo(f"{r.name:<22} ${r.usd:<10} {r.meaning}")
+
+
+@llm_group.group("provider")
+def provider_group() -> None:
+    """LLM providers and the models they offer (admins)."""
+
+
+@provider_group.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, help="The LiteLLM provider: openai, anthropic, azure, groq, ollama, …")
+@click.option("--models", required=True, help="Comma-separated models to offer, as LiteLLM names them.")
+@click.option("--api-base", default=None, help="For an OpenAI-compatible server.")
+@click.option("--keep-key", is_flag=True, help="Keep the stored key (change only the other settings).")
+@click.option("--no-key", is_flag=True, help="The server takes no key (needs --api-base).")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def provider_add(name: str, kind: str, models: str, api_base: str | None, keep_key: bool, no_key: bool, email: str,
+                 as_json: bool) -> None:
+    """Add or change provider NAME; its API key is read from standard input (never from the command line)."""
+    actor = acting_user(email)
+    api_key = None
+    if not keep_key and not no_key:
+        stream = click.get_text_stream("stdin")
+        api_key = click.prompt("API key", hide_input=True) if stream.isatty() else stream.readline().strip()
+    found = providers.save_provider(actor, name, kind, models.split(","), api_key=api_key, api_base=api_base)
+    if as_json:
+        echo_json(ProviderOut.of(found))
+    else:
+        click.echo(f"{found.name} ({found.kind}): {', '.join(found.models)}; key {found.key_hint or 'none'}")
+
+
+@provider_group.command("list")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def provider_list(email: str, as_json: bool) -> None:
+    """Every provider, keys masked."""
+    found = providers.list_providers(acting_user(email))
+    if as_json:
+        echo_json([ProviderOut.of(p) for p in found])
+        return
+    for p in found:
+        click.echo(f"{p.name:<20} {p.kind:<12} {', '.join(p.models)}  key {p.key_hint or 'none'}")
+
+
+@provider_group.command("test")
+@click.argument("name")
+@click.option("--as", "email", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def provider_test(name: str, email: str, as_json: bool) -> None:
+    """A one-token request to the provider's first model."""
+    found = provider_check.test_provider(acting_user(email), name)
+    if as_json:
+        echo_json(ProviderTestOut.of(found))
+    else:
+        click.echo(found.message)
+    if not found.ok:
+        raise SystemExit(1)
+
+
+@provider_group.command("delete")
+@click.argument("name")
+@click.option("--as", "email", required=True)
+def provider_delete(name: str, email: str) -> None:
+    """Remove a provider and its key."""
+    providers.delete_provider(acting_user(email), name)
+    click.echo(f"provider {name} deleted")

@@ -56,6 +56,45 @@ def _odoo_card() -> rx.Component:
         spacing="3", width="100%"), width="100%", id="odoo-card")
 
 
+def _provider_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["name"]), rx.table.cell(row["kind"]), rx.table.cell(row["models"]),
+        rx.table.cell(row["base"]), rx.table.cell(row["key"]),
+        rx.table.cell(rx.hstack(
+            rx.button("Test", size="1", variant="soft", on_click=S.test_provider(row["name"])),
+            rx.button("Delete", size="1", variant="soft", color_scheme="red", on_click=S.delete_provider(row["name"])),
+            spacing="2")),
+        class_name="provider-row")
+
+
+def _providers_card() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("LLM providers", size="4"),
+        rx.text("Keys for OpenAI, Anthropic or any LiteLLM provider, and the models Genie and agents may use. The"
+                " local model needs none and stays the default.", size="2", color_scheme="gray"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Name", "Provider", "Models", "API base", "Key", "")])),
+            rx.table.body(rx.foreach(S.provider_rows, _provider_row)), width="100%", size="1", id="providers"),
+        rx.cond(S.provider_message != "", rx.text(S.provider_message, size="2", id="provider-message")),
+        rx.grid(
+            _field("Name", rx.input(value=S.provider_name, on_change=S.set_provider_name, placeholder="openai-prod",
+                                    id="provider-name", width="100%")),
+            _field("Provider", rx.input(value=S.provider_kind, on_change=S.set_provider_kind, id="provider-kind",
+                                        width="100%")),
+            _field("Models (comma-separated)", rx.input(value=S.provider_models, on_change=S.set_provider_models,
+                                                        placeholder="openai/gpt-4o-mini", id="provider-models",
+                                                        width="100%")),
+            _field("API base (optional)", rx.input(value=S.provider_base, on_change=S.set_provider_base,
+                                                   id="provider-base", width="100%")),
+            _field("API key", rx.input(value=S.provider_key, on_change=S.set_provider_key, type="password",
+                                       placeholder="kept encrypted; leave empty to keep the stored one",
+                                       id="provider-key", width="100%")),
+            columns=rx.breakpoints(initial="1", md="3"), spacing="3", width="100%"),
+        rx.button("Save provider", on_click=S.save_provider, id="provider-save"),
+        spacing="3", width="100%"), width="100%", id="providers-card")
+
+
 def integrations_page() -> rx.Component:
     """/settings/integrations"""
     return page_frame(
@@ -65,6 +104,7 @@ def integrations_page() -> rx.Component:
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1", id="integrations-error")),
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", size="1", id="integrations-notice")),
         _odoo_card(),
+        _providers_card(),
         rx.card(rx.vstack(
             rx.heading("Notification channels", size="4"),
             rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted) and their rules.",

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from services.integrations.odoo import OdooStatus, TestResult
 from services.integrations.odoo_pull import PullResult
+from services.llm.provider_check import ProviderTest
+from services.llm.providers import Provider
 
 
 class OdooStatusOut(BaseModel):
@@ -50,4 +52,28 @@ class OdooPullOut(BaseModel):
 
     @classmethod
     def of(cls, found: PullResult) -> OdooPullOut:
+        return cls(**found.__dict__)
+
+
+class ProviderOut(BaseModel):
+    name: str
+    kind: str = Field(description="The LiteLLM provider: openai, anthropic, …")
+    api_base: str | None
+    models: list[str]
+    key_hint: str | None = Field(description="The API key masked (never the key)")
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, found: Provider) -> ProviderOut:
+        return cls(**found.__dict__)
+
+
+class ProviderTestOut(BaseModel):
+    ok: bool
+    model: str
+    latency_ms: int | None
+    message: str
+
+    @classmethod
+    def of(cls, found: ProviderTest) -> ProviderTestOut:
         return cls(**found.__dict__)

@@ -1,11 +1,12 @@
 """Settings › Integrations (admins): the Odoo card (connection with a write-only API key, Test connection, pull a
-model into bronze) and where the other integrations are managed."""
+model into bronze), LLM providers (keys write-only, Test) and where the other integrations are managed."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from services.integrations import odoo, odoo_pull
+from services.llm import provider_check, providers
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
@@ -28,6 +29,13 @@ class IntegrationsState(ServiceCalls, rx.State):
     pull_model: str = "hr.expense"
     pull_target: str = "bronze.odoo_expense_events"
     pull_message: str = ""
+    provider_rows: list[dict[str, str]] = []
+    provider_name: str = ""
+    provider_kind: str = "openai"
+    provider_models: str = ""
+    provider_base: str = ""
+    provider_key: str = ""  # what the admin types; never filled from the store
+    provider_message: str = ""
 
     async def load(self):
         """on_load for /settings/integrations."""
@@ -46,6 +54,10 @@ class IntegrationsState(ServiceCalls, rx.State):
         self.odoo_key_hint = found.api_key_hint or ""
         self.odoo_last_success = when(found.last_success_at) if found.last_success_at else "never"
         self.odoo_last_error = (f"{found.last_error} ({when(found.last_error_at)})" if found.last_error else "")
+        listed = await self._call(providers.list_providers, user)
+        self.provider_rows = [] if listed is FAILED else [
+            {"name": p.name, "kind": p.kind, "models": ", ".join(p.models), "base": p.api_base or "—",
+             "key": p.key_hint or "none"} for p in listed]
 
     def set_odoo_url(self, value: str):
         self.odoo_url = value
@@ -95,3 +107,44 @@ class IntegrationsState(ServiceCalls, rx.State):
             self.pull_message = (f"{result.model} → {result.target}: {result.fetched:,} fetched, {result.inserted:,}"
                                  f" inserted, {result.rejected:,} rejected ({result.seconds:.1f} s).")
         await self._fetch()
+
+    def set_provider_name(self, value: str):
+        self.provider_name = value
+
+    def set_provider_kind(self, value: str):
+        self.provider_kind = value
+
+    def set_provider_models(self, value: str):
+        self.provider_models = value
+
+    def set_provider_base(self, value: str):
+        self.provider_base = value
+
+    def set_provider_key(self, value: str):
+        self.provider_key = value
+
+    async def save_provider(self):
+        self.error, self.notice, self.provider_message = "", "", ""
+        user, _ = await acting_user(self)
+        saved = await self._call(providers.save_provider, user, self.provider_name, self.provider_kind,
+                                 self.provider_models.split(","), api_key=self.provider_key.strip() or None,
+                                 api_base=self.provider_base.strip() or None)
+        self.provider_key = ""
+        if saved is not FAILED:
+            self.notice = f"Provider {saved.name} saved (key {saved.key_hint or 'none'})."
+            self.provider_name, self.provider_models, self.provider_base = "", "", ""
+            await self._fetch()
+
+    async def test_provider(self, name: str):
+        self.error, self.provider_message = "", ""
+        user, _ = await acting_user(self)
+        result = await self._call(provider_check.test_provider, user, name)
+        if result is not FAILED:
+            self.provider_message = f"{name}: {result.message}"
+
+    async def delete_provider(self, name: str):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        if await self._call(providers.delete_provider, user, name) is not FAILED:
+            self.notice = f"Provider {name} deleted."
+            await self._fetch()

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from services.identity.users import User
 from services.integrations import odoo, odoo_pull
+from services.llm import provider_check, providers
 from workbench.api.deps import client_address, principal
 from workbench.api.errors import COMMON, error_responses
-from workbench.responses.integrations import OdooPullOut, OdooStatusOut, OdooTestOut
+from workbench.responses.integrations import OdooPullOut, OdooStatusOut, OdooTestOut, ProviderOut, ProviderTestOut
 
 router = APIRouter(tags=["integrations"])
 
@@ -22,6 +23,13 @@ class OdooRequest(BaseModel):
     database: str = Field(..., max_length=200)
     login: str = Field(..., max_length=200)
     api_key: str | None = Field(None, max_length=500, description="Omit to keep the stored key")
+
+
+class ProviderRequest(BaseModel):
+    kind: str = Field(..., max_length=40, description="The LiteLLM provider: openai, anthropic, …")
+    models: list[str] = Field(..., max_length=100)
+    api_base: str | None = Field(None, max_length=500)
+    api_key: str | None = Field(None, max_length=1000, description="Omit to keep the stored key")
 
 
 class PullRequest(BaseModel):
@@ -59,3 +67,31 @@ async def odoo_pull_records(body: PullRequest, request: Request,
     return OdooPullOut.of(await asyncio.to_thread(
         odoo_pull.pull, user, body.model, body.into, fields=body.fields, domain=odoo_pull.parse_domain(body.domain),
         client_address=client_address(request)))
+
+
+@router.get("/api/llm/providers", responses=error_responses(*COMMON))
+async def list_providers(user: User = Depends(principal)) -> list[ProviderOut]:  # noqa: B008
+    """LLM providers and the models they offer, keys masked."""
+    return [ProviderOut.of(p) for p in await asyncio.to_thread(providers.list_providers, user)]
+
+
+@router.put("/api/llm/providers/{name}", responses=error_responses(*COMMON))
+async def save_provider(name: str, body: ProviderRequest, request: Request,
+                        user: User = Depends(principal)) -> ProviderOut:  # noqa: B008
+    """Add or change a provider (its key is write-only)."""
+    return ProviderOut.of(await asyncio.to_thread(
+        providers.save_provider, user, name, body.kind, body.models, api_key=body.api_key, api_base=body.api_base,
+        client_address=client_address(request)))
+
+
+@router.post("/api/llm/providers/{name}/test", responses=error_responses(*COMMON))
+async def test_provider(name: str, request: Request, user: User = Depends(principal)) -> ProviderTestOut:  # noqa: B008
+    """A one-token request to the provider's first model through the gateway."""
+    return ProviderTestOut.of(await asyncio.to_thread(provider_check.test_provider, user, name,
+                                                      client_address=client_address(request)))
+
+
+@router.delete("/api/llm/providers/{name}", status_code=204, responses=error_responses(*COMMON))
+async def delete_provider(name: str, request: Request, user: User = Depends(principal)) -> None:  # noqa: B008
+    """Remove a provider and its key."""
+    await asyncio.to_thread(providers.delete_provider, user, name, client_address=client_address(request))
