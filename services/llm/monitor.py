@@ -12,9 +12,8 @@ from typing import Any
 import psycopg
 
 from services.core import db
-from services.core.config import settings
 from services.identity.rbac import Permission, authorize
-from services.llm import gateway
+from services.llm import gateway, langfuse_config
 
 
 @dataclass(frozen=True)
@@ -74,14 +73,13 @@ def stats(actor: Any, *, window_minutes: int = 60, last: int = 10) -> GatewaySta
         today = cost_today(conn)
         models = per_model(conn, window)
         newest = latest(conn, last)
-    config = settings()
     return GatewayStats(
         window_minutes=window, requests=total, requests_per_minute=round(total / window, 2),
         avg_latency_ms=round(float(avg), 1) if avg is not None else None,
         p95_latency_ms=round(float(p95), 1) if p95 is not None else None,
         error_rate=round(failed / total, 4) if total else None, cost_today_usd=today, per_model=models,
         breakers=gateway.gateway_status(), last_requests=newest,
-        langfuse_url=(config.langfuse_base_url or "https://cloud.langfuse.com") if config.langfuse_enabled else None)
+        langfuse_url=langfuse.base_url if (langfuse := langfuse_config.current()) else None)
 
 
 def since_label(moment: datetime) -> str:

@@ -1,5 +1,6 @@
-"""Traces of model calls sent to Langfuse through its SDK when LANGFUSE_PUBLIC_KEY and
-LANGFUSE_SECRET_KEY are set (LANGFUSE_BASE_URL or LANGFUSE_HOST names the server); nothing otherwise.
+"""Traces of model calls sent to Langfuse through its SDK when it is configured — LANGFUSE_PUBLIC_KEY and
+LANGFUSE_SECRET_KEY (LANGFUSE_BASE_URL or LANGFUSE_HOST names the server), or the keys an admin saved in
+Settings › Integrations (see langfuse_config.py); nothing otherwise.
 Tracing never breaks a call: a failure to send is logged and the answer stands."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import logging
 import threading
 from typing import Any
 
-from services.core.config import settings
+from services.llm import langfuse_config
 
 log = logging.getLogger("workbench.llm.tracing")
 _lock = threading.Lock()
@@ -17,16 +18,18 @@ _client_key: tuple[str, str, str] | None = None
 
 
 def enabled() -> bool:
-    """Both Langfuse keys are set."""
-    return settings().langfuse_enabled
+    """Langfuse is configured (in the environment, or by an admin in Settings › Integrations)."""
+    return langfuse_config.current() is not None
 
 
 def _langfuse():
     global _client, _client_key
     from langfuse import Langfuse
 
-    config = settings()
-    key = (config.langfuse_public_key or "", config.langfuse_secret_key or "", config.langfuse_base_url or "")
+    config = langfuse_config.current()
+    if config is None:
+        raise RuntimeError("Langfuse is not configured")
+    key = (config.public_key, config.secret_key, config.base_url)
     with _lock:
         if _client is None or _client_key != key:
             if _client is not None:

@@ -19,7 +19,9 @@ ENDPOINTS = (("GET", "/api/integrations/odoo", None),
              ("GET", "/api/llm/providers", None),
              ("PUT", "/api/llm/providers/x", {"kind": "openai", "models": ["openai/x"], "api_key": "k"}),
              ("POST", "/api/llm/providers/x/test", None),
-             ("DELETE", "/api/llm/providers/x", None))
+             ("DELETE", "/api/llm/providers/x", None),
+             ("GET", "/api/integrations/langfuse", None),
+             ("PUT", "/api/integrations/langfuse", {"public_key": "pk-lf-x", "secret_key": "sk-lf-x"}))
 
 
 def _call(api_url: str, key: str, method: str, path: str, body: dict | None = None) -> httpx.Response:

@@ -9,6 +9,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from devtools.odoo_peer import OdooPeer, running_odoo, seed_demo
+from services.core import db
 from tests.browser.conftest import screenshot, sign_in
 
 
@@ -87,3 +88,14 @@ def test_an_admin_adds_an_llm_provider_whose_key_stays_masked(page: Page, make_u
         screenshot(page, "integrations-providers")
         page.locator(".provider-row", has_text=name).get_by_role("button", name="Delete").click()
         expect(page.locator(".provider-row", has_text=name)).to_have_count(0)
+    page.fill("#langfuse-base", "http://127.0.0.1:9")  # nowhere: no trace may leave the machine
+    page.fill("#langfuse-public", "pk-lf-page")
+    page.fill("#langfuse-secret", "sk-lf-page-secret-9876")
+    page.locator("#langfuse-save").click()
+    expect(page.locator("#integrations-notice")).to_contain_text("Langfuse saved (secret key ••••9876)")
+    expect(page.locator("#langfuse-source")).to_have_text("settings")
+    expect(page.locator("#langfuse-secret")).to_have_attribute("placeholder", "••••9876 (leave empty to keep)")
+    assert "sk-lf-page-secret-9876" not in page.content()
+    with db.connection() as conn:  # traces from the other tests must not go to this made-up host
+        conn.execute("DELETE FROM ip_workbench.integrations WHERE name = 'langfuse'")
+        conn.execute("DELETE FROM ip_workbench.secrets WHERE name = 'langfuse.secret_key'")

@@ -95,6 +95,26 @@ def _providers_card() -> rx.Component:
         spacing="3", width="100%"), width="100%", id="providers-card")
 
 
+def _langfuse_card() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.hstack(rx.heading("Langfuse", size="4"), rx.badge(S.langfuse_source, id="langfuse-source"),
+                  align="center"),
+        rx.text("Traces of every model call (an agent run's calls in one trace). LANGFUSE_* variables in the"
+                " environment win over what is saved here.", size="2", color_scheme="gray"),
+        rx.grid(
+            _field("Host", rx.input(value=S.langfuse_base, on_change=S.set_langfuse_base,
+                                    placeholder="https://cloud.langfuse.com", id="langfuse-base", width="100%")),
+            _field("Public key", rx.input(value=S.langfuse_public, on_change=S.set_langfuse_public,
+                                          placeholder="pk-lf-…", id="langfuse-public", width="100%")),
+            _field("Secret key", rx.input(value=S.langfuse_secret, on_change=S.set_langfuse_secret, type="password",
+                                          placeholder=rx.cond(S.langfuse_hint != "",
+                                                              S.langfuse_hint + " (leave empty to keep)", "sk-lf-…"),
+                                          id="langfuse-secret", width="100%")),
+            columns=rx.breakpoints(initial="1", md="3"), spacing="3", width="100%"),
+        rx.button("Save Langfuse", on_click=S.save_langfuse, variant="soft", id="langfuse-save"),
+        spacing="3", width="100%"), width="100%", id="langfuse-card")
+
+
 def integrations_page() -> rx.Component:
     """/settings/integrations"""
     return page_frame(
@@ -105,6 +125,7 @@ def integrations_page() -> rx.Component:
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", size="1", id="integrations-notice")),
         _odoo_card(),
         _providers_card(),
+        _langfuse_card(),
         rx.card(rx.vstack(
             rx.heading("Notification channels", size="4"),
             rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted) and their rules.",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from services.integrations.odoo import OdooStatus, TestResult
 from services.integrations.odoo_pull import PullResult
+from services.llm.langfuse_config import LangfuseStatus
 from services.llm.provider_check import ProviderTest
 from services.llm.providers import Provider
 
@@ -76,4 +77,17 @@ class ProviderTestOut(BaseModel):
 
     @classmethod
     def of(cls, found: ProviderTest) -> ProviderTestOut:
+        return cls(**found.__dict__)
+
+
+class LangfuseOut(BaseModel):
+    configured: bool
+    source: str = Field(description="environment (LANGFUSE_* variables win), settings or none")
+    base_url: str | None
+    public_key: str | None
+    secret_key_hint: str | None = Field(description="The secret key masked (never the key)")
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, found: LangfuseStatus) -> LangfuseOut:
         return cls(**found.__dict__)

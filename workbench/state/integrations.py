@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from services.integrations import odoo, odoo_pull
-from services.llm import provider_check, providers
+from services.llm import langfuse_config, provider_check, providers
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
@@ -36,6 +36,11 @@ class IntegrationsState(ServiceCalls, rx.State):
     provider_base: str = ""
     provider_key: str = ""  # what the admin types; never filled from the store
     provider_message: str = ""
+    langfuse_source: str = "none"
+    langfuse_base: str = ""
+    langfuse_public: str = ""
+    langfuse_secret: str = ""  # what the admin types; never filled from the store
+    langfuse_hint: str = ""
 
     async def load(self):
         """on_load for /settings/integrations."""
@@ -54,6 +59,10 @@ class IntegrationsState(ServiceCalls, rx.State):
         self.odoo_key_hint = found.api_key_hint or ""
         self.odoo_last_success = when(found.last_success_at) if found.last_success_at else "never"
         self.odoo_last_error = (f"{found.last_error} ({when(found.last_error_at)})" if found.last_error else "")
+        tracing = await self._call(langfuse_config.status, user)
+        if tracing is not FAILED:
+            self.langfuse_source, self.langfuse_hint = tracing.source, tracing.secret_key_hint or ""
+            self.langfuse_base, self.langfuse_public = tracing.base_url or "", tracing.public_key or ""
         listed = await self._call(providers.list_providers, user)
         self.provider_rows = [] if listed is FAILED else [
             {"name": p.name, "kind": p.kind, "models": ", ".join(p.models), "base": p.api_base or "—",
@@ -147,4 +156,23 @@ class IntegrationsState(ServiceCalls, rx.State):
         user, _ = await acting_user(self)
         if await self._call(providers.delete_provider, user, name) is not FAILED:
             self.notice = f"Provider {name} deleted."
+            await self._fetch()
+
+    def set_langfuse_base(self, value: str):
+        self.langfuse_base = value
+
+    def set_langfuse_public(self, value: str):
+        self.langfuse_public = value
+
+    def set_langfuse_secret(self, value: str):
+        self.langfuse_secret = value
+
+    async def save_langfuse(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        saved = await self._call(langfuse_config.configure, user, self.langfuse_base, self.langfuse_public,
+                                 self.langfuse_secret.strip() or None)
+        self.langfuse_secret = ""
+        if saved is not FAILED:
+            self.notice = f"Langfuse saved (secret key {saved.secret_key_hint})."
             await self._fetch()

@@ -10,10 +10,17 @@ from pydantic import BaseModel, Field
 
 from services.identity.users import User
 from services.integrations import odoo, odoo_pull
-from services.llm import provider_check, providers
+from services.llm import langfuse_config, provider_check, providers
 from workbench.api.deps import client_address, principal
 from workbench.api.errors import COMMON, error_responses
-from workbench.responses.integrations import OdooPullOut, OdooStatusOut, OdooTestOut, ProviderOut, ProviderTestOut
+from workbench.responses.integrations import (
+    LangfuseOut,
+    OdooPullOut,
+    OdooStatusOut,
+    OdooTestOut,
+    ProviderOut,
+    ProviderTestOut,
+)
 
 router = APIRouter(tags=["integrations"])
 
@@ -30,6 +37,12 @@ class ProviderRequest(BaseModel):
     models: list[str] = Field(..., max_length=100)
     api_base: str | None = Field(None, max_length=500)
     api_key: str | None = Field(None, max_length=1000, description="Omit to keep the stored key")
+
+
+class LangfuseRequest(BaseModel):
+    base_url: str = Field("", max_length=500, description="Default https://cloud.langfuse.com")
+    public_key: str = Field(..., max_length=200)
+    secret_key: str | None = Field(None, max_length=500, description="Omit to keep the stored key")
 
 
 class PullRequest(BaseModel):
@@ -95,3 +108,17 @@ async def test_provider(name: str, request: Request, user: User = Depends(princi
 async def delete_provider(name: str, request: Request, user: User = Depends(principal)) -> None:  # noqa: B008
     """Remove a provider and its key."""
     await asyncio.to_thread(providers.delete_provider, user, name, client_address=client_address(request))
+
+
+@router.get("/api/integrations/langfuse", responses=error_responses(*COMMON))
+async def langfuse_status(user: User = Depends(principal)) -> LangfuseOut:  # noqa: B008
+    """Where traces go; the secret key masked."""
+    return LangfuseOut.of(await asyncio.to_thread(langfuse_config.status, user))
+
+
+@router.put("/api/integrations/langfuse", responses=error_responses(*COMMON))
+async def langfuse_configure(body: LangfuseRequest, request: Request,
+                             user: User = Depends(principal)) -> LangfuseOut:  # noqa: B008
+    """Save Langfuse's host and keys (LANGFUSE_* variables in the environment still win)."""
+    return LangfuseOut.of(await asyncio.to_thread(langfuse_config.configure, user, body.base_url, body.public_key,
+                                                  body.secret_key, client_address=client_address(request)))
