@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from datetime import datetime
 from typing import Any
 
@@ -58,4 +59,6 @@ def cell(value: Any) -> str:
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, decimal.Decimal):
         return format(value, "f")
+    if isinstance(value, dict | list):  # json and jsonb: as JSON, not as Python would print it
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)

@@ -49,7 +49,7 @@ def test_an_admin_configures_odoo_tests_it_and_pulls_into_bronze(page: Page, mak
     expect(page.locator("#detail-name")).to_have_text(table)
     page.click("#tab-sample")
     expect(page.locator("#sample-table tbody tr")).to_have_count(12)
-    expect(page.locator("#sample-table")).to_contain_text("Meals & Entertainment")
+    expect(page.locator("#sample-table")).to_contain_text('{"id": 1, "code": "MEAL", "name": "Meals & Entertainment"')
     screenshot(page, "integrations-pulled-sample")
 
 
