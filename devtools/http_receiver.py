@@ -27,7 +27,8 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(port: int = 0) -> Iterator[Receiver]:
+    """Serve on `port` (0: a free one) until the block ends."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -47,7 +48,7 @@ def running_receiver() -> Iterator[Receiver]:
 
         do_GET = do_POST = do_PUT = do_PATCH = _record  # noqa: N815 (http.server's naming)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()

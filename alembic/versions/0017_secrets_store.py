@@ -65,6 +65,24 @@ CREATE TABLE ip_workbench.rate_events (
 ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
     ADD CONSTRAINT catalog_sync_runs_trigger_check
         CHECK (trigger IN ('setup', 'manual', 'schedule', 'cli', 'demo', 'pipeline', 'odoo'));
+
+CREATE TABLE ip_workbench.event_webhooks (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    url_encrypted bytea NOT NULL,
+    url_hint text NOT NULL,
+    events text[] NOT NULL CHECK (cardinality(events) > 0 AND events <@ ARRAY['pipeline_run.finished',
+        'pipeline_run.failed', 'dq_test.failed', 'agent_run.finished']::text[]),
+    created_by uuid REFERENCES ip_workbench.users(id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ip_workbench.event_webhooks IS
+    'n8n (or any) webhook URLs, encrypted, and the events POSTed to them.';
+ALTER TABLE ip_workbench.webhook_deliveries
+    ADD COLUMN event_webhook_id bigint REFERENCES ip_workbench.event_webhooks(id) ON DELETE CASCADE,
+    ADD COLUMN event text;
+COMMENT ON COLUMN ip_workbench.webhook_deliveries.url IS
+    'Where it goes: a pipeline webhook URL, or an event webhook''s masked hint (its URL stays encrypted).';
 CREATE INDEX rate_events_key_at ON ip_workbench.rate_events (key, at);
 COMMENT ON TABLE ip_workbench.rate_events IS
     'Calls to rate-limited outside services in the last window, shared by every process (see core/shared_limit.py).';
@@ -73,6 +91,9 @@ COMMENT ON TABLE ip_workbench.rate_events IS
 
 def downgrade() -> None:
     op.execute("""
+DELETE FROM ip_workbench.webhook_deliveries WHERE event_webhook_id IS NOT NULL;
+ALTER TABLE ip_workbench.webhook_deliveries DROP COLUMN event, DROP COLUMN event_webhook_id;
+DROP TABLE ip_workbench.event_webhooks;
 DELETE FROM ip_workbench.catalog_sync_runs WHERE trigger = 'odoo';
 ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
     ADD CONSTRAINT catalog_sync_runs_trigger_check

@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from services.activity import notify
+from services.activity import event_webhooks, notify
 from services.activity.notify import Event
 from services.agents import budget, function_calls, protocol, registry
 from services.agents.tools import TOOLS, run_tool
@@ -195,10 +195,15 @@ def _last_input(messages: list[dict[str, Any]]) -> str:
 def _finish(run_id: str, status: str, *, output: str | None = None, error: str | None = None,
             suggestion: str | None = None) -> None:
     with db.connection() as conn:
-        conn.execute("UPDATE ip_workbench.agent_runs SET status = %s, output = %s, error_message = %s,"
-                     " suggestion = %s, completed_at = now(), cost_usd = coalesce(cost_usd, 0),"
-                     " tokens_used = coalesce(tokens_used, 0) WHERE id = %s",
-                     (status, output, error, suggestion, run_id))
+        name, cost, tokens, model = conn.execute(
+            "UPDATE ip_workbench.agent_runs r SET status = %s, output = %s, error_message = %s, suggestion = %s,"
+            " completed_at = now(), cost_usd = coalesce(cost_usd, 0), tokens_used = coalesce(tokens_used, 0)"
+            " FROM ip_workbench.agents a WHERE r.id = %s AND a.id = r.agent_id"
+            " RETURNING a.name, r.cost_usd, r.tokens_used, r.model",
+            (status, output, error, suggestion, run_id)).fetchone()
+        event_webhooks.publish(conn, "agent_run.finished", {
+            "run_id": run_id, "agent": name, "status": status, "output": output, "error": error,
+            "cost_usd": str(cost), "tokens_used": tokens, "model": model})
 
 
 def _tell_admins(run_id: str, error: str) -> None:

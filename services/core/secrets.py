@@ -70,7 +70,8 @@ _KEY_CHECK_TEXT = "workbench secret key check"
 # them all; a test checks that no encrypted column of ip_workbench is missing from this list.
 ENCRYPTED_COLUMNS = (("ip_workbench.secrets", "name", "ciphertext"),
                      ("ip_workbench.alert_channels", "id", "url_encrypted"),
-                     ("ip_workbench.query_roles", "kind", "password_encrypted"))
+                     ("ip_workbench.query_roles", "kind", "password_encrypted"),
+                     ("ip_workbench.event_webhooks", "id", "url_encrypted"))
 
 
 class SecretKeyMismatch(RuntimeError):

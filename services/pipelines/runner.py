@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from services.activity import alerts, notify, rates
+from services.activity import alerts, event_webhooks, notify, rates
 from services.activity import feed as activity
 from services.activity.notify import Event
 from services.catalog import sync as catalog_sync
@@ -436,7 +436,10 @@ def _finish(run_id: str, pipeline_id: str, attempt: int, trigger: str, triggered
                                               origin_key=store.lineage_key(pipeline.id, node.id),
                                               sql=f"CREATE TABLE {node.target} AS {node.sql}",
                                               created_by=pipeline.owner_id)
-        webhooks.queue_run_summary(conn, pipeline, runs.read(conn, run_id))
+        ended = runs.read(conn, run_id)
+        webhooks.queue_run_summary(conn, pipeline, ended)
+        event_webhooks.publish(conn, "pipeline_run.failed" if ended.status in ("failed", "blocked")
+                               else "pipeline_run.finished", webhooks.run_summary(pipeline, ended))
         _queue_quality_runs(conn, run_id, [n for n in completed_nodes if n is not None and not n.quality_gate])
     if completed_nodes:
         _refresh_catalog()

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from services.activity import alerts
+from services.activity import alerts, event_webhooks
 from services.activity.notify import Event, emit
 from services.core import db
 from services.core.errors import WorkbenchError
@@ -84,6 +84,9 @@ def _events(conn: psycopg.Connection, ref: TableRef, run: TableRun) -> None:
         emit(conn, Event("test_failed", ref.qualified, severity,
                          f"{len(run.failed)} data-quality test{'s' if len(run.failed) > 1 else ''} failed on"
                          f" {ref.qualified}", lines, table_id=ref.id, link=link))
+        event_webhooks.publish(conn, "dq_test.failed", {
+            "table": ref.qualified, "severity": severity, "score": run.score, "link": link,
+            "failed": [{"test": t.name, "severity": t.severity, "message": t.message} for t in run.failed[:50]]})
     if run.score is not None:
         emit(conn, Event("score_below", ref.qualified, "warning", f"Data-quality score of {ref.qualified} is"
                          f" {run.score:g}", f"{len(run.failed)} of {len(run.tests)} tests failed.", table_id=ref.id,

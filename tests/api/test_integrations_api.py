@@ -21,7 +21,13 @@ ENDPOINTS = (("GET", "/api/integrations/odoo", None),
              ("POST", "/api/llm/providers/x/test", None),
              ("DELETE", "/api/llm/providers/x", None),
              ("GET", "/api/integrations/langfuse", None),
-             ("PUT", "/api/integrations/langfuse", {"public_key": "pk-lf-x", "secret_key": "sk-lf-x"}))
+             ("PUT", "/api/integrations/langfuse", {"public_key": "pk-lf-x", "secret_key": "sk-lf-x"}),
+             ("GET", "/api/integrations/webhooks", None),
+             ("POST", "/api/integrations/webhooks", {"name": "x", "url": "http://127.0.0.1:9/x",
+                                                     "events": ["dq_test.failed"]}),
+             ("DELETE", "/api/integrations/webhooks/x", None),
+             ("GET", "/api/integrations/deliveries", None),
+             ("POST", "/api/integrations/n8n/keys", None))
 
 
 def _call(api_url: str, key: str, method: str, path: str, body: dict | None = None) -> httpx.Response:
@@ -79,3 +85,22 @@ def test_an_admin_keeps_a_provider_key_write_only(api_url, key_for):
     assert bad.status_code == 400 and "models" in bad.json()["error"]
     assert _call(api_url, key, "DELETE", f"/api/llm/providers/{name}").status_code == 204
     assert name not in _call(api_url, key, "GET", "/api/llm/providers").text
+
+
+def test_n8n_gets_a_service_key_and_webhooks_keep_their_urls(api_url, key_for):
+    _admin, key = key_for("admin")
+    created = _call(api_url, key, "POST", "/api/integrations/n8n/keys")
+    assert created.status_code == 201 and created.json()["user"] == "n8n-service@workbench.local"
+    service = created.json()["key"]
+    assert _call(api_url, service, "GET", "/api/pipelines").status_code == 200  # n8n can reach the triggers
+    assert _call(api_url, service, "GET", "/api/integrations/webhooks").status_code == 403
+    name, url = f"hook-{uuid.uuid4().hex[:6]}", f"http://127.0.0.1:9/webhook/{uuid.uuid4().hex}"
+    added = _call(api_url, key, "POST", "/api/integrations/webhooks",
+                  {"name": name, "url": url, "events": ["agent_run.finished"]})
+    assert added.status_code == 201 and added.json()["url_hint"] == "http://127.0.0.1:9/…"
+    listed = _call(api_url, key, "GET", "/api/integrations/webhooks")
+    assert url not in listed.text and name in listed.text
+    bad = _call(api_url, key, "POST", "/api/integrations/webhooks", {"name": "y", "url": url, "events": ["nope"]})
+    assert bad.status_code == 400
+    assert _call(api_url, key, "GET", "/api/integrations/deliveries").status_code == 200
+    assert _call(api_url, key, "DELETE", f"/api/integrations/webhooks/{name}").status_code == 204

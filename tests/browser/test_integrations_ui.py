@@ -99,3 +99,29 @@ def test_an_admin_adds_an_llm_provider_whose_key_stays_masked(page: Page, make_u
     with db.connection() as conn:  # traces from the other tests must not go to this made-up host
         conn.execute("DELETE FROM ip_workbench.integrations WHERE name = 'langfuse'")
         conn.execute("DELETE FROM ip_workbench.secrets WHERE name = 'langfuse.secret_key'")
+
+
+def test_an_admin_wires_n8n_in_and_out(page: Page, make_user):
+    admin, password = make_user("admin")
+    name = f"n8n {uuid.uuid4().hex[:6]}"
+    _signed_in(page, admin.email, password)
+    page.goto("/settings/integrations")
+    expect(page.locator(".endpoint-row", has_text="finance_medallion")).to_contain_text(
+        'curl -X POST "$WORKBENCH_URL/api/pipelines/')
+    page.locator("#create-service-key").click()
+    expect(page.locator("#service-key")).to_contain_text("wbk_")
+    key = page.locator("#service-key").inner_text()
+    page.fill("#webhook-name", name)
+    page.fill("#webhook-url", "http://127.0.0.1:9/webhook/secret-path-123")
+    page.locator("#event-0").click()  # pipeline_run.finished too
+    page.locator("#add-webhook").click()
+    expect(page.locator("#integrations-notice")).to_contain_text(
+        f"Webhook {name} (http://127.0.0.1:9/…) gets pipeline_run.failed, dq_test.failed, pipeline_run.finished")
+    expect(page.locator(".webhook-row", has_text=name)).to_contain_text("http://127.0.0.1:9/…")
+    assert "secret-path-123" not in page.content()
+    screenshot(page, "integrations-n8n")
+    page.locator(".webhook-row", has_text=name).get_by_role("button", name="Delete").click()
+    expect(page.locator(".webhook-row", has_text=name)).to_have_count(0)
+    page.reload()
+    expect(page.locator("#n8n-card")).to_be_visible()
+    assert key not in page.content()  # shown once

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from workbench.components.shell import page_frame
-from workbench.state.integrations import ODOO_MODELS, IntegrationsState
+from workbench.state.integrations import ODOO_MODELS, WEBHOOK_EVENTS, IntegrationsState
 
 S = IntegrationsState
 
@@ -115,6 +115,55 @@ def _langfuse_card() -> rx.Component:
         spacing="3", width="100%"), width="100%", id="langfuse-card")
 
 
+def _n8n_card() -> rx.Component:
+    def endpoint(row: rx.Var) -> rx.Component:
+        return rx.table.row(rx.table.cell(row["kind"]), rx.table.cell(row["name"]),
+                            rx.table.cell(rx.code(row["curl"], size="1")),
+                            rx.table.cell(rx.button(rx.icon("copy", size=12), size="1", variant="ghost",
+                                                    on_click=rx.set_clipboard(row["curl"]))),
+                            class_name="endpoint-row")
+
+    def webhook(row: rx.Var) -> rx.Component:
+        return rx.table.row(rx.table.cell(row["name"]), rx.table.cell(row["hint"]), rx.table.cell(row["events"]),
+                            rx.table.cell(rx.button("Delete", size="1", variant="soft", color_scheme="red",
+                                                    on_click=S.delete_webhook(row["name"]))),
+                            class_name="webhook-row")
+
+    def delivery(row: rx.Var) -> rx.Component:
+        return rx.table.row(*[rx.table.cell(row[k]) for k in ("at", "event", "target", "status", "attempts",
+                                                               "error")], class_name="delivery-row")
+
+    return rx.card(rx.vstack(
+        rx.heading("n8n", size="4"),
+        rx.text("In: n8n starts deployed agents and pipelines with a service key (Header Auth: Authorization:"
+                " Bearer …).", size="2", weight="bold"),
+        rx.hstack(rx.button("Create a service key", on_click=S.create_service_key, variant="soft",
+                            id="create-service-key"),
+                  rx.cond(S.service_key != "", rx.code(S.service_key, id="service-key")), align="center"),
+        rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+            "Kind", "Name", "Trigger", "")])), rx.table.body(rx.foreach(S.endpoint_rows, endpoint)), width="100%",
+            size="1", id="endpoints"),
+        rx.text("Out: events POSTed as JSON to n8n Webhook nodes (5 s timeout, retried until they arrive).",
+                size="2", weight="bold"),
+        rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+            "Name", "URL", "Events", "")])), rx.table.body(rx.foreach(S.webhook_rows, webhook)), width="100%",
+            size="1", id="webhooks"),
+        rx.hstack(rx.input(value=S.webhook_name, on_change=S.set_webhook_name, placeholder="name", id="webhook-name",
+                           width="160px"),
+                  rx.input(value=S.webhook_url, on_change=S.set_webhook_url,
+                           placeholder="https://n8n.example.com/webhook/…", id="webhook-url", width="100%"),
+                  rx.button("Add webhook", on_click=S.add_webhook, variant="soft", id="add-webhook"),
+                  width="100%"),
+        rx.hstack(*[rx.checkbox(event, checked=S.webhook_events.contains(event),
+                                on_change=lambda _v, e=event: S.toggle_webhook_event(e), id=f"event-{i}")
+                    for i, event in enumerate(WEBHOOK_EVENTS)], spacing="3", wrap="wrap"),
+        rx.text("Delivery log", size="2", weight="bold"),
+        rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+            "At", "Event", "To", "Status", "Attempts", "Last error")])),
+            rx.table.body(rx.foreach(S.delivery_rows, delivery)), width="100%", size="1", id="deliveries"),
+        spacing="3", width="100%"), width="100%", id="n8n-card")
+
+
 def integrations_page() -> rx.Component:
     """/settings/integrations"""
     return page_frame(
@@ -126,6 +175,7 @@ def integrations_page() -> rx.Component:
         _odoo_card(),
         _providers_card(),
         _langfuse_card(),
+        _n8n_card(),
         rx.card(rx.vstack(
             rx.heading("Notification channels", size="4"),
             rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted) and their rules.",

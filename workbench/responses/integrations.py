@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.activity.event_webhooks import DeliveryRow, EventWebhook
 from services.integrations.odoo import OdooStatus, TestResult
 from services.integrations.odoo_pull import PullResult
 from services.llm.langfuse_config import LangfuseStatus
@@ -91,3 +92,36 @@ class LangfuseOut(BaseModel):
     @classmethod
     def of(cls, found: LangfuseStatus) -> LangfuseOut:
         return cls(**found.__dict__)
+
+
+class EventWebhookOut(BaseModel):
+    id: int
+    name: str
+    url_hint: str = Field(description="Scheme and host only: the URL stays encrypted")
+    events: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, found: EventWebhook) -> EventWebhookOut:
+        return cls(**found.__dict__)
+
+
+class DeliveryLogOut(BaseModel):
+    id: int
+    event: str | None
+    target: str = Field(description="A pipeline webhook's URL, or an event webhook's hint")
+    status: str = Field(description="pending, delivered or failed")
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, found: DeliveryRow) -> DeliveryLogOut:
+        return cls(**found.__dict__)
+
+
+class ServiceKeyOut(BaseModel):
+    key: str = Field(description="Shown once: n8n sends it as Authorization: Bearer …")
+    user: str
+    key_prefix: str

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services.integrations import odoo, odoo_pull
+from services.activity import event_webhooks
+from services.agents import registry
+from services.integrations import n8n, odoo, odoo_pull
 from services.llm import langfuse_config, provider_check, providers
+from services.pipelines import store as pipeline_store
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
 
+WEBHOOK_EVENTS = list(event_webhooks.EVENTS)
 ODOO_MODELS = ["hr.expense", "res.partner", "hr.expense.category"]
 
 
@@ -41,12 +45,20 @@ class IntegrationsState(ServiceCalls, rx.State):
     langfuse_public: str = ""
     langfuse_secret: str = ""  # what the admin types; never filled from the store
     langfuse_hint: str = ""
+    endpoint_rows: list[dict[str, str]] = []
+    service_key: str = ""  # shown once, right after it is made
+    webhook_rows: list[dict[str, str]] = []
+    webhook_name: str = ""
+    webhook_url: str = ""
+    webhook_events: list[str] = ["pipeline_run.failed", "dq_test.failed"]
+    delivery_rows: list[dict[str, str]] = []
 
     async def load(self):
         """on_load for /settings/integrations."""
         if await self._ready_auth() is None:
             return
         self.error, self.notice, self.odoo_test_message, self.pull_message = "", "", "", ""
+        self.service_key, self.provider_message = "", ""  # a key is shown once, never again after a reload
         await self._fetch()
 
     async def _fetch(self) -> None:
@@ -63,6 +75,7 @@ class IntegrationsState(ServiceCalls, rx.State):
         if tracing is not FAILED:
             self.langfuse_source, self.langfuse_hint = tracing.source, tracing.secret_key_hint or ""
             self.langfuse_base, self.langfuse_public = tracing.base_url or "", tracing.public_key or ""
+        await self._fetch_n8n(user)
         listed = await self._call(providers.list_providers, user)
         self.provider_rows = [] if listed is FAILED else [
             {"name": p.name, "kind": p.kind, "models": ", ".join(p.models), "base": p.api_base or "—",
@@ -176,3 +189,63 @@ class IntegrationsState(ServiceCalls, rx.State):
         if saved is not FAILED:
             self.notice = f"Langfuse saved (secret key {saved.secret_key_hint})."
             await self._fetch()
+
+    async def _fetch_n8n(self, user) -> None:  # noqa: ANN001 (the acting user)
+        agents = await self._call(registry.list_agents, user)
+        pipelines = await self._call(pipeline_store.list_pipelines, user)
+        rows = []
+        for agent in [] if agents is FAILED else [a for a in agents if a.deployed]:
+            rows.append(_endpoint("agent", agent.spec.name, f"/api/agents/{agent.id}/runs",
+                                  '{"prompt": "{{ $json.prompt }}"}'))
+        for pipeline in [] if pipelines is FAILED else pipelines:
+            rows.append(_endpoint("pipeline", pipeline.name, f"/api/pipelines/{pipeline.id}/runs", "{}"))
+        self.endpoint_rows = rows
+        hooks = await self._call(event_webhooks.list_webhooks, user)
+        self.webhook_rows = [] if hooks is FAILED else [
+            {"name": h.name, "hint": h.url_hint, "events": ", ".join(h.events)} for h in hooks]
+        log = await self._call(event_webhooks.delivery_log, user, 20)
+        self.delivery_rows = [] if log is FAILED else [
+            {"id": str(d.id), "event": d.event or "—", "target": d.target, "status": d.status,
+             "attempts": str(d.attempts), "error": (d.last_error or "")[:120], "at": when(d.created_at)}
+            for d in log]
+
+    async def create_service_key(self):
+        self.error, self.notice, self.service_key = "", "", ""
+        user, _ = await acting_user(self)
+        created = await self._call(n8n.create_service_key, user)
+        if created is not FAILED:
+            self.service_key = created.key
+            self.notice = f"A key for {created.record.user_email}: copy it now, it is not shown again."
+
+    def set_webhook_name(self, value: str):
+        self.webhook_name = value
+
+    def set_webhook_url(self, value: str):
+        self.webhook_url = value
+
+    def toggle_webhook_event(self, event: str):
+        self.webhook_events = ([e for e in self.webhook_events if e != event] if event in self.webhook_events
+                               else [*self.webhook_events, event])
+
+    async def add_webhook(self):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        added = await self._call(event_webhooks.add_webhook, user, self.webhook_name, self.webhook_url,
+                                 self.webhook_events)
+        if added is not FAILED:
+            self.notice = f"Webhook {added.name} ({added.url_hint}) gets {', '.join(added.events)}."
+            self.webhook_name, self.webhook_url = "", ""
+            await self._fetch()
+
+    async def delete_webhook(self, name: str):
+        self.error, self.notice = "", ""
+        user, _ = await acting_user(self)
+        if await self._call(event_webhooks.delete_webhook, user, name) is not FAILED:
+            self.notice = f"Webhook {name} deleted."
+            await self._fetch()
+
+
+def _endpoint(kind: str, name: str, path: str, body: str) -> dict[str, str]:
+    curl = (f'curl -X POST "$WORKBENCH_URL{path}" -H "Authorization: Bearer $WORKBENCH_API_KEY"'
+            f" -H 'Content-Type: application/json' -d '{body}'")
+    return {"kind": kind, "name": name, "path": path, "curl": curl}

@@ -8,18 +8,22 @@ import asyncio
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from services.activity import event_webhooks
 from services.identity.users import User
-from services.integrations import odoo, odoo_pull
+from services.integrations import n8n, odoo, odoo_pull
 from services.llm import langfuse_config, provider_check, providers
 from workbench.api.deps import client_address, principal
 from workbench.api.errors import COMMON, error_responses
 from workbench.responses.integrations import (
+    DeliveryLogOut,
+    EventWebhookOut,
     LangfuseOut,
     OdooPullOut,
     OdooStatusOut,
     OdooTestOut,
     ProviderOut,
     ProviderTestOut,
+    ServiceKeyOut,
 )
 
 router = APIRouter(tags=["integrations"])
@@ -43,6 +47,12 @@ class LangfuseRequest(BaseModel):
     base_url: str = Field("", max_length=500, description="Default https://cloud.langfuse.com")
     public_key: str = Field(..., max_length=200)
     secret_key: str | None = Field(None, max_length=500, description="Omit to keep the stored key")
+
+
+class WebhookRequest(BaseModel):
+    name: str = Field(..., max_length=63)
+    url: str = Field(..., max_length=2000, description="An n8n Webhook node's production URL")
+    events: list[str] = Field(..., max_length=10, description=" | ".join(event_webhooks.EVENTS))
 
 
 class PullRequest(BaseModel):
@@ -122,3 +132,36 @@ async def langfuse_configure(body: LangfuseRequest, request: Request,
     """Save Langfuse's host and keys (LANGFUSE_* variables in the environment still win)."""
     return LangfuseOut.of(await asyncio.to_thread(langfuse_config.configure, user, body.base_url, body.public_key,
                                                   body.secret_key, client_address=client_address(request)))
+
+
+@router.get("/api/integrations/webhooks", responses=error_responses(*COMMON))
+async def list_webhooks(user: User = Depends(principal)) -> list[EventWebhookOut]:  # noqa: B008
+    """Event webhooks (n8n out), URLs as hints."""
+    return [EventWebhookOut.of(w) for w in await asyncio.to_thread(event_webhooks.list_webhooks, user)]
+
+
+@router.post("/api/integrations/webhooks", status_code=201, responses=error_responses(*COMMON))
+async def add_webhook(body: WebhookRequest, request: Request,
+                      user: User = Depends(principal)) -> EventWebhookOut:  # noqa: B008
+    """Subscribe a URL to events."""
+    return EventWebhookOut.of(await asyncio.to_thread(event_webhooks.add_webhook, user, body.name, body.url,
+                                                      body.events, client_address=client_address(request)))
+
+
+@router.delete("/api/integrations/webhooks/{name}", status_code=204, responses=error_responses(*COMMON))
+async def delete_webhook(name: str, request: Request, user: User = Depends(principal)) -> None:  # noqa: B008
+    """Remove a subscription."""
+    await asyncio.to_thread(event_webhooks.delete_webhook, user, name, client_address=client_address(request))
+
+
+@router.get("/api/integrations/deliveries", responses=error_responses(*COMMON))
+async def deliveries(user: User = Depends(principal)) -> list[DeliveryLogOut]:  # noqa: B008
+    """The newest webhook deliveries (pipeline and event webhooks)."""
+    return [DeliveryLogOut.of(d) for d in await asyncio.to_thread(event_webhooks.delivery_log, user)]
+
+
+@router.post("/api/integrations/n8n/keys", status_code=201, responses=error_responses(*COMMON))
+async def n8n_key(request: Request, user: User = Depends(principal)) -> ServiceKeyOut:  # noqa: B008
+    """A new API key for the n8n service principal (shown once)."""
+    created = await asyncio.to_thread(n8n.create_service_key, user, client_address=client_address(request))
+    return ServiceKeyOut(key=created.key, user=created.record.user_email, key_prefix=created.record.key_prefix)
