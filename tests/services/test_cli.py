@@ -110,3 +110,24 @@ def test_db_url_and_psql_reach_the_database(migrated):
     assert answered.returncode == 0 and answered.stdout.strip() == "42", answered.stderr
     failed = _run("db", "psql", "-c", "SELECT * FROM no_such_table", "-v", "ON_ERROR_STOP=1")
     assert failed.returncode != 0 and "no_such_table" in failed.stderr
+
+
+def test_odoo_and_provider_keys_come_from_standard_input(migrated, operator):
+    from devtools.odoo_peer import OdooPeer, running_odoo
+    from services.identity import users
+
+    email = f"cli-admin-{uuid.uuid4().hex[:6]}@example.com"
+    users.create_user(operator, email, "admin", password="correct-horse-battery")
+    with running_odoo(OdooPeer()) as odoo:
+        configured = _run("odoo", "configure", "--url", odoo.url, "--database", odoo.database, "--user", odoo.login,
+                          "--as", email, stdin=odoo.api_key + "\n")
+        assert configured.returncode == 0, configured.stderr
+        assert odoo.api_key not in configured.stdout and "••••" in configured.stdout
+        tested = _run("odoo", "test", "--as", email, "--json")
+        assert tested.returncode == 0 and json.loads(tested.stdout)["ok"] is True, tested.stdout + tested.stderr
+    name = f"cli-{uuid.uuid4().hex[:6]}"
+    added = _run("llm", "provider", "add", name, "--kind", "openai", "--models", f"openai/{name}", "--as", email,
+                 "--json", stdin="sk-from-stdin-123456\n")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["key_hint"] == "••••3456" and "sk-from-stdin" not in added.stdout
+    assert _run("llm", "provider", "delete", name, "--as", email).returncode == 0

@@ -12,7 +12,7 @@ from services.activity import rates
 from services.agents import registry, runner, runs
 from services.core.errors import InvalidInput
 from services.llm import prices, provider_check, providers
-from workbench.cli.base import acting_user, echo_json, operator
+from workbench.cli.base import acting_user, echo_json, operator, read_secret
 from workbench.responses.agents import AgentOut, AppliedAgentOut, CostsOut, PriceOut, RateOut, RunOut
 from workbench.responses.integrations import ProviderOut, ProviderTestOut
 
@@ -237,8 +237,7 @@ def provider_add(name: str, kind: str, models: str, api_base: str | None, keep_k
     actor = acting_user(email)
     api_key = None
     if not keep_key and not no_key:
-        stream = click.get_text_stream("stdin")
-        api_key = click.prompt("API key", hide_input=True) if stream.isatty() else stream.readline().strip()
+        api_key = read_secret("API key")
     found = providers.save_provider(actor, name, kind, models.split(","), api_key=api_key, api_base=api_base)
     if as_json:
         echo_json(ProviderOut.of(found))

@@ -42,3 +42,9 @@ def echo_json(value: BaseModel | Sequence[BaseModel]) -> None:
 def acting_user(email: str) -> User:
     """The active user a command acts as (`--as EMAIL`)."""
     return require_active(email)
+
+
+def read_secret(label: str) -> str:
+    """A secret from standard input (one line), or typed unseen at a terminal: never from the command line."""
+    stream = click.get_text_stream("stdin")
+    return click.prompt(label, hide_input=True) if stream.isatty() else stream.readline().strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from services.integrations import odoo, odoo_pull
-from workbench.cli.base import acting_user, echo_json
+from workbench.cli.base import acting_user, echo_json, read_secret
 from workbench.responses.integrations import OdooPullOut, OdooStatusOut, OdooTestOut
 
 
@@ -25,8 +25,7 @@ def odoo_configure(url: str, database: str, login: str, keep_key: bool, email: s
     actor = acting_user(email)
     api_key = None
     if not keep_key:
-        stream = click.get_text_stream("stdin")
-        api_key = click.prompt("Odoo API key", hide_input=True) if stream.isatty() else stream.readline().strip()
+        api_key = read_secret("Odoo API key")
     found = odoo.configure(actor, url, database, login, api_key)
     click.echo(f"Odoo at {found.url} (database {found.database}, user {found.login}, key {found.api_key_hint})")
 
