@@ -113,7 +113,8 @@ app.add_page(observability_page, route="/observability", title="Observability ·
 app.add_page(costs_page, route="/settings/costs", title="Cost Tracking · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_COST_TRACKING.value), CostsState.load])
 app.add_page(integrations_page, route="/settings/integrations", title="Integrations · Workbench",
-             on_load=[AuthState.check_access(Permission.CONFIGURE_INTEGRATIONS.value), IntegrationsState.load])
+             on_load=[AuthState.check_access(Permission.CONFIGURE_INTEGRATIONS.value), IntegrationsState.load,
+                      AlertsState.load])
 app.add_page(genie_page, route="/genie", title="Genie · Workbench",
              on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",

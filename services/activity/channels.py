@@ -30,6 +30,9 @@ class Channel:
     created_at: datetime
 
 
+WEBHOOK_SCHEMES = {"json", "jsons", "xml", "xmls", "form", "forms"}
+
+
 def describe_url(url: str) -> tuple[str, str]:
     """(kind, masked hint) of an Apprise URL; InvalidInput when Apprise does not know it."""
     plugin = apprise.Apprise.instantiate(url.strip(), suppress_exceptions=True) if url and url.strip() else None
@@ -37,7 +40,11 @@ def describe_url(url: str) -> tuple[str, str]:
         raise InvalidInput("That is not a notification URL Apprise knows (for example slack://TokenA/TokenB/TokenC,"
                            " mmost://host/token, mailto://user:password@host?to=someone@example.com,"
                            " json://host/path).")
-    return str(plugin.service_name), plugin.url(privacy=True).split("?", 1)[0]
+    masked = plugin.url(privacy=True).split("?", 1)[0]
+    scheme, _, rest = masked.partition("://")
+    if scheme.lower() in WEBHOOK_SCHEMES:  # Apprise keeps a webhook's path, and an n8n path is its secret
+        masked = f"{scheme}://{rest.split('/', 1)[0]}/…"
+    return str(plugin.service_name), masked
 
 
 def _check_name(name: str) -> str:

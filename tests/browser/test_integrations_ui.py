@@ -125,3 +125,10 @@ def test_an_admin_wires_n8n_in_and_out(page: Page, make_user):
     page.reload()
     expect(page.locator("#n8n-card")).to_be_visible()
     assert key not in page.content()  # shown once
+    channel = f"ops{uuid.uuid4().hex[:6]}"
+    page.fill("#channel-name", channel)
+    page.fill("#channel-url", "json://127.0.0.1:9/alerts/channel-secret-456")
+    page.locator("#add-channel").click()
+    expect(page.locator("#alerts-notice")).to_contain_text("stored encrypted")
+    expect(page.locator("#channels-card #channels")).to_contain_text(channel)
+    assert "channel-secret-456" not in page.content()

@@ -209,3 +209,9 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_said_in_app(failing_
         said = conn.execute("SELECT message FROM ip_workbench.alerts WHERE source = 'alerts' AND message LIKE %s",
                             (f"%{failing_table}%",)).fetchall()
     assert said and "after 12 attempts" in said[-1][0]
+
+
+def test_a_webhook_channels_path_is_not_in_its_hint():
+    kind, masked = channels.describe_url("json://127.0.0.1:9/webhook/n8n-secret-path")
+    assert (kind, masked) == ("JSON", "json://127.0.0.1:9/…")
+    assert channels.describe_url("forms://user:pw@hooks.example.com/x/y")[1] == "forms://user:****@hooks.example.com/…"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from workbench.components.shell import page_frame
+from workbench.pages.quality_alerts import channel_form, channel_row
+from workbench.state.alerts import AlertsState
 from workbench.state.integrations import ODOO_MODELS, WEBHOOK_EVENTS, IntegrationsState
 
 S = IntegrationsState
+A = AlertsState
 
 
 def _field(label: str, control: rx.Component) -> rx.Component:
@@ -178,8 +181,14 @@ def integrations_page() -> rx.Component:
         _n8n_card(),
         rx.card(rx.vstack(
             rx.heading("Notification channels", size="4"),
-            rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted) and their rules.",
-                    size="2"),
-            rx.link("Manage them in Data Quality › Alerts", href="/quality/alerts", id="channels-link"),
-            spacing="2"), width="100%"),
+            rx.text("Slack, Mattermost, email and webhook channels (Apprise URLs, kept encrypted, shown masked);"
+                    " the rules that use them are in Data Quality › Alerts.", size="2", color_scheme="gray"),
+            rx.cond(A.error != "", rx.callout(A.error, color_scheme="red", size="1", id="alerts-error")),
+            rx.cond(A.notice != "", rx.callout(A.notice, color_scheme="green", size="1", id="alerts-notice")),
+            rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                "Name", "Kind", "URL (masked)", "Added", "")])), rx.table.body(rx.foreach(A.channel_rows, channel_row)),
+                width="100%", size="1", id="channels"),
+            channel_form(),
+            rx.link("Rules and their delivery log: Data Quality › Alerts", href="/quality/alerts", id="channels-link"),
+            spacing="2", width="100%"), width="100%", id="channels-card"),
     )

@@ -11,7 +11,8 @@ from workbench.state.alerts import EVENTS, AlertsState
 A = AlertsState
 
 
-def _channel_row(row: rx.Var) -> rx.Component:
+def channel_row(row: rx.Var) -> rx.Component:
+    """One channel: name, kind, masked URL, Test and Delete (also on Settings › Integrations)."""
     return rx.table.row(
         rx.table.cell(row["name"]), rx.table.cell(row["kind"]), rx.table.cell(rx.code(row["hint"])),
         rx.table.cell(row["created"]),
@@ -39,7 +40,8 @@ def _delivery_row(row: rx.Var) -> rx.Component:
         class_name="delivery-row")
 
 
-def _channel_form() -> rx.Component:
+def channel_form() -> rx.Component:
+    """The form that adds a channel (also on Settings › Integrations)."""
     return rx.card(rx.vstack(
         rx.text("Add a channel", weight="bold", size="2"),
         rx.text("An Apprise URL: slack://TokenA/TokenB/TokenC, mmost://host/token, "
@@ -83,9 +85,9 @@ def alerts_page() -> rx.Component:
         rx.cond(A.notice != "", rx.callout(A.notice, color_scheme="green", size="1", id="alerts-notice")),
         rx.text("Channels", weight="bold", size="3"),
         rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-            "Name", "Kind", "URL (masked)", "Added", "")])), rx.table.body(rx.foreach(A.channel_rows, _channel_row)),
+            "Name", "Kind", "URL (masked)", "Added", "")])), rx.table.body(rx.foreach(A.channel_rows, channel_row)),
             width="100%", id="channels"),
-        _channel_form(),
+        channel_form(),
         rx.text("Rules", weight="bold", size="3"),
         rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
             "Name", "Event", "Channel", "Table", "Threshold", "Recipients", "Cooldown", "", "")])),
