@@ -18,7 +18,7 @@ from services.genie import context
 from services.genie.validate import WriteRefused, describe, extract_sql, validate
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
-from services.llm import complete, embeddings
+from services.llm import complete, embeddings, providers
 from services.sql import execution as query_execution
 
 MAX_ATTEMPTS = 3
@@ -124,10 +124,14 @@ def _store(answer: GenieAnswer, user_id: Any, vector: np.ndarray | None) -> None
              vector.tolist() if vector is not None else None))
 
 
-def ask(actor: Any, question: str, *, conversation_id: str | None = None,
+def ask(actor: Any, question: str, *, conversation_id: str | None = None, model: str | None = None,
         client_address: str | None = None) -> GenieAnswer:
-    """Answer a question about the warehouse (use_ai_assist); never changes data."""
+    """Answer a question about the warehouse (use_ai_assist); never changes data. `model`: one the LLM
+    providers offer (None: the gateway's default, the local model unless configured otherwise)."""
     authorize(actor, Permission.USE_AI_ASSIST, client_address=client_address)
+    if model and model not in providers.offered_models():
+        raise InvalidInput(f"{model} is not offered; pick one of the models in Settings › Integrations, or none"
+                           " for the default.")
     question = (question or "").strip()
     if not question:
         raise InvalidInput("Ask a question first.")
@@ -151,7 +155,7 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None,
     for attempt in range(MAX_ATTEMPTS):
         # A repair at temperature 0 tends to repeat the same query; a little variety helps it move.
         reply = complete(_messages(question, tables_text, history, examples, answer.attempts), purpose="genie",
-                         actor=actor, max_tokens=400, temperature=0.0 if attempt == 0 else 0.4).text
+                         actor=actor, max_tokens=400, temperature=0.0 if attempt == 0 else 0.4, model=model).text
         sql = extract_sql(reply)
         explanation = _EXPLANATION.search(reply)
         try:

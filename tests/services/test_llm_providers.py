@@ -80,3 +80,21 @@ def test_bad_input_changes_nothing_and_only_admins_manage(admin, make_user, migr
     with pytest.raises(NotFound):
         providers.delete_provider(admin, "no-such-provider")
     providers.delete_provider(admin, name)
+
+
+def test_genie_answers_with_an_offered_model(peer, admin, make_user, demo_warehouse):
+    from services.genie import ask as genie
+
+    name, key = f"genie-{uuid.uuid4().hex[:6]}", f"sk-genie-{uuid.uuid4().hex}"
+    model = f"openai/{name}"
+    providers.save_provider(admin, name, "openai", [model], api_key=key, api_base=peer.url)
+    engineer = make_user("engineer")[0]
+    try:
+        peer.will(("ok", "```sql\nSELECT count(*) AS vendors FROM silver.vendors\n```"))
+        answer = genie.ask(engineer, "How many vendors do we have?", model=model)
+        assert answer.status == "answered", answer.message
+        assert peer.requests[-1]["model"] == name and peer.authorizations[-1] == f"Bearer {key}"
+        with pytest.raises(InvalidInput, match="not offered"):
+            genie.ask(engineer, "How many vendors do we have?", model="openai/not-offered")
+    finally:
+        providers.delete_provider(admin, name)

@@ -34,7 +34,10 @@ def _new_modal() -> rx.Component:
             rx.hstack(
                 rx.vstack(rx.text("Model (empty: the local model)", size="2"),
                           rx.input(value=A.new_model, on_change=A.set_new_model, id="agent-model",
-                                   placeholder="gpt-4o-mini"), spacing="1"),
+                                   placeholder="gpt-4o-mini"),
+                          rx.cond(A.offered_models != "", rx.text("Offered: ", A.offered_models, size="1",
+                                                                  color_scheme="gray", id="offered-models")),
+                          spacing="1"),
                 rx.vstack(rx.text("Budget per run (USD)", size="2"),
                           rx.input(value=A.new_budget, on_change=A.set_new_budget, id="agent-budget", width="120px"),
                           spacing="1"),

@@ -72,8 +72,10 @@ def genie_page() -> rx.Component:
         "Genie",
         rx.hstack(rx.text("Ask about the warehouse in plain language. Genie finds the tables, writes SQL, checks it "
                           "and runs it read-only with your role.", size="2", color_scheme="gray"),
-                  rx.spacer(), rx.button("New conversation", variant="soft", size="1", on_click=S.new_conversation,
-                                         id="genie-new"), width="100%", align="center"),
+                  rx.spacer(),
+                  rx.select(S.models, value=S.model, on_change=S.set_model, size="1", id="genie-model"),
+                  rx.button("New conversation", variant="soft", size="1", on_click=S.new_conversation,
+                            id="genie-new"), width="100%", align="center"),
         rx.cond(S.error != "", rx.callout.root(rx.callout.text(S.error, id="genie-error"), color_scheme="red")),
         rx.vstack(rx.foreach(S.turns, _turn), spacing="4", width="100%", id="genie-turns"),
         rx.form(rx.hstack(

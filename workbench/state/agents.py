@@ -13,6 +13,7 @@ from services.agents.tools import TOOLS
 from services.core.errors import WorkbenchError
 from services.identity import rbac
 from services.identity.rbac import Permission
+from services.llm import providers
 from workbench.formatting import when
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
@@ -54,6 +55,7 @@ class AgentsState(ServiceCalls, rx.State):
     new_max_tokens: str = "512"
     new_tool_calling: str = "auto"
     editing: bool = False  # the modal configures an existing agent (its name stays)
+    offered_models: str = ""  # what the LLM providers offer, as a hint under the model field
     run_agent: str = ""
     run_prompt: str = ""
     test_open: bool = False
@@ -85,6 +87,7 @@ class AgentsState(ServiceCalls, rx.State):
                           "budget": _money(a.spec.budget_usd), "steps": str(a.spec.max_steps),
                           "version": str(a.version), "deployed": "yes" if a.deployed else "no"} for a in found]
             self.agent_names = [a.spec.name for a in found]
+        self.offered_models = ", ".join(await asyncio.to_thread(providers.offered_models))
 
     def open_new(self):
         defaults = registry.AgentSpec(name="new")

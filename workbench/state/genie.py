@@ -10,11 +10,13 @@ import reflex as rx
 
 from services.core.errors import WorkbenchError
 from services.genie import ask as genie
+from services.llm import providers
 from workbench.formatting import cell
 from workbench.state.auth import acting_user
 from workbench.state.base import FAILED, ServiceCalls
 
 SHOWN_ROWS = 50
+LOCAL_CHOICE = "default model"
 
 
 def _summary(count: int) -> str:
@@ -38,12 +40,20 @@ class GenieState(ServiceCalls, rx.State):
     conversation_id: str = ""
     draft: str = ""
     asking: bool = False
+    model: str = LOCAL_CHOICE
+    models: list[str] = [LOCAL_CHOICE]
 
     async def load(self):
         if await self._ready_auth() is None:
             return
         if not self.conversation_id:
             self.conversation_id = str(uuid.uuid4())
+        self.models = [LOCAL_CHOICE, *await asyncio.to_thread(providers.offered_models)]
+        if self.model not in self.models:
+            self.model = LOCAL_CHOICE
+
+    def set_model(self, value: str):
+        self.model = value
 
     def set_draft(self, text: str):
         self.draft = text
@@ -64,8 +74,9 @@ class GenieState(ServiceCalls, rx.State):
                                         "summary": "", "attempts": [], "open_href": "", "rating": ""}]
             user, ip = await acting_user(self)
             conversation = self.conversation_id
+            model = None if self.model == LOCAL_CHOICE else self.model
         try:
-            answer = await asyncio.to_thread(genie.ask, user, question, conversation_id=conversation,
+            answer = await asyncio.to_thread(genie.ask, user, question, conversation_id=conversation, model=model,
                                              client_address=ip)
         except WorkbenchError as exc:
             async with self:
