@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from services.activity import outbound
 from services.core import db, secrets
 from services.core.config import settings
-from services.core.errors import InvalidInput, NotFound
+from services.core.errors import ExternalServiceError, InvalidInput, NotFound
 from services.core.queue import enqueue
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
@@ -146,3 +146,20 @@ def delivery_log(actor: Any, limit: int = 50) -> list[DeliveryRow]:
             "SELECT id, coalesce(event, payload->>'event'), url, status, attempts, last_error, created_at,"
             " delivered_at FROM ip_workbench.webhook_deliveries ORDER BY id DESC LIMIT %s",
             (max(1, min(limit, 500)),))]
+
+
+def post_to(name: str, payload: Any) -> tuple[int, str]:
+    """POST `payload` to the webhook an admin registered as `name` (the agent tool n8n_webhook: only these
+    allow-listed URLs can be called); (status code, the answer's first 1,000 characters)."""
+    with db.connection() as conn:
+        row = conn.execute("SELECT url_encrypted FROM ip_workbench.event_webhooks WHERE name = %s",
+                           (name,)).fetchone()
+        names = [r[0] for r in conn.execute("SELECT name FROM ip_workbench.event_webhooks ORDER BY name")]
+    if row is None:
+        raise NotFound(f"No webhook is registered as {name!r}; registered: {', '.join(names) or 'none'}.")
+    try:
+        response = httpx.post(secrets.decrypt(row[0]), json=payload, timeout=settings().webhook_timeout_s,
+                              headers={"User-Agent": "Workbench-Agent/1"})
+    except httpx.HTTPError as exc:
+        raise ExternalServiceError(f"The webhook {name} did not answer: {type(exc).__name__}.") from None
+    return response.status_code, response.text[:1000]

@@ -1,25 +1,30 @@
 """The tools an agent may use. Each runs server-side as the user the run acts for, through the service that
 owns it (so that user's permissions apply): read-only warehouse SQL, catalog search, a table's schema,
-lineage impact, Genie, and the calculator. Outputs are text for the model, cut at MAX_OUTPUT_CHARS with the
-cut stated. Odoo and n8n tools come with the integrations that configure them."""
+lineage impact, Genie, the calculator, Odoo reads over the connection admins configured, and POSTs to the n8n
+webhooks admins registered (no other URL can be called). Outputs are text for the model, cut at
+MAX_OUTPUT_CHARS with the cut stated."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from services.activity import event_webhooks
 from services.agents import calculator
 from services.catalog import search as catalog_search
 from services.catalog import tables as catalog_tables
 from services.core.errors import InvalidInput
 from services.genie import ask as genie
+from services.integrations import odoo, odoo_client, odoo_pull
 from services.lineage import graph as lineage_graph
 from services.sql import execution
 from services.sql.output import json_value
 
 MAX_OUTPUT_CHARS = 4000
 SQL_ROWS = 50
+ODOO_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,44 @@ def _calculator(_actor: Any, text: str) -> str:
     return calculator.render(calculator.evaluate(text))
 
 
+def _json_input(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{what} (the input is not valid JSON: {exc.msg}).") from None
+
+
+def _odoo_read(_actor: Any, text: str) -> str:
+    stripped = text.strip()
+    data = _json_input(stripped, 'Give {"model": "res.partner", "domain"?: [...], "fields"?: [...], "limit"?: N}') \
+        if stripped.startswith("{") else {"model": stripped}
+    model = data.get("model") if isinstance(data, dict) else None
+    if not isinstance(model, str) or not odoo_pull.MODEL.match(model):
+        raise InvalidInput("Name an Odoo model, like res.partner or hr.expense.")
+    fields = data.get("fields")
+    if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
+        raise InvalidInput("fields is a list of field names.")
+    limit = data.get("limit") or ODOO_ROWS
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= ODOO_ROWS:
+        raise InvalidInput(f"limit is a whole number from 1 to {ODOO_ROWS}.")
+    connection = odoo.connection()
+    uid = odoo_client.authenticate(connection)
+    options: dict[str, Any] = {"limit": limit, "order": "id"}
+    if fields:
+        options["fields"] = fields
+    rows = odoo_client.execute(connection, uid, model, "search_read", [odoo_pull.parse_domain(data.get("domain"))],
+                               options)
+    return json.dumps(rows, ensure_ascii=False, default=str) if rows else f"(no {model} records match)"
+
+
+def _n8n_webhook(_actor: Any, text: str) -> str:
+    data = _json_input(text, 'Give {"webhook": "<registered name>", "payload": {...}}')
+    if not isinstance(data, dict) or not isinstance(data.get("webhook"), str):
+        raise InvalidInput('Give {"webhook": "<registered name>", "payload": {...}}.')
+    status, answer = event_webhooks.post_to(data["webhook"], data.get("payload", {}))
+    return f"HTTP {status}: {answer}" if answer else f"HTTP {status}"
+
+
 TOOLS: dict[str, Tool] = {t.id: t for t in (
     Tool("sql_query", "Run one read-only SQL SELECT on the PostgreSQL warehouse (schemas bronze, silver, gold,"
          " platinum) and get up to 50 rows.", "sql", "a single SELECT statement", _sql_query),
@@ -106,9 +149,12 @@ TOOLS: dict[str, Tool] = {t.id: t for t in (
          "question", "the question", _genie),
     Tool("calculator", "Exact decimal arithmetic: numbers, + - * / // % **, parentheses, round(x, n), abs, min,"
          " max, sqrt.", "expression", "for example round(1234.5 * 0.12, 2)", _calculator),
+    Tool("odoo_read", f"Read up to {ODOO_ROWS} records of an Odoo model (the connection an admin configured).",
+         "query", 'a model name, or JSON {"model", "domain"?, "fields"?, "limit"?}', _odoo_read),
+    Tool("n8n_webhook", "POST JSON to an n8n webhook an admin registered (Settings › Integrations) by name.",
+         "request", 'JSON {"webhook": "<name>", "payload": {...}}', _n8n_webhook),
 )}
-PLANNED = {"odoo_read": "Odoo read (XML-RPC) comes with the integrations that configure Odoo.",
-           "n8n_webhook": "n8n webhook POST comes with the integrations that configure allow-listed URLs."}
+PLANNED: dict[str, str] = {}  # tools announced but not available yet
 
 
 def check_tool_ids(ids: list[Any]) -> list[str]:

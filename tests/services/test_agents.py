@@ -186,7 +186,7 @@ def test_registry_versions_and_bad_files(engineer, make_user):
     changed, _ = registry.apply(engineer, registry.parse_spec({**agent.spec.as_json(), "max_steps": 4}))
     assert changed.version == 2
     for data, message in [({"name": "x", "tools": ["rm_rf"]}, "Unknown tool"),
-                          ({"name": "x", "tools": ["odoo_read"]}, "not available yet"),
+                          ({"name": "x", "tools": "odoo_read"}, "list of tool ids"),
                           ({"name": "x", "budget_usd": 0}, "budget_usd"),
                           ({"name": "x", "colour": "red"}, "Unknown fields"),
                           ({"name": "", "tools": []}, "name")]:
@@ -323,3 +323,35 @@ def test_without_langfuse_a_run_has_no_trace_link(peer, engineer, monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     peer.will(*_say('{"answer": "4"}'))
     assert _run(engineer, _agent(engineer), "Two plus two?").trace_url is None
+
+
+def test_odoo_read_and_n8n_webhook_tools(peer, engineer, make_user):
+    from devtools.http_receiver import running_receiver
+    from devtools.odoo_peer import OdooPeer, running_odoo, seed_demo
+    from services.activity import event_webhooks
+    from services.integrations import odoo
+
+    admin = make_user("admin")[0]
+    name = _agent(engineer, tools=["odoo_read", "n8n_webhook"])
+    hook = f"agent-hook-{uuid.uuid4().hex[:6]}"
+    with running_odoo(seed_demo(OdooPeer(), expenses=5)) as server, running_receiver() as receiver:
+        odoo.configure(admin, server.url, server.database, server.login, server.api_key)
+        event_webhooks.add_webhook(admin, hook, f"{receiver.url}/webhook/agent", ["agent_run.finished"])
+        try:
+            peer.will(*_say(
+                json.dumps({"tool": "odoo_read", "input": json.dumps({"model": "res.partner", "fields": ["name"],
+                                                                      "domain": [["id", "=", 3]]})}),
+                json.dumps({"tool": "odoo_read", "input": "no.such.model"}),
+                json.dumps({"tool": "n8n_webhook", "input": json.dumps({"webhook": hook, "payload": {"vendor": 3}})}),
+                json.dumps({"tool": "n8n_webhook", "input": json.dumps({"webhook": "https://evil.example.com"})}),
+                '{"answer": "done"}'))
+            run = _run(engineer, name, "Look vendor 3 up in Odoo and tell n8n")
+        finally:
+            event_webhooks.delete_webhook(admin, hook)
+    tools_run = [s for s in run.steps if s.kind == "tool"]
+    assert json.loads(tools_run[0].output) == [{"id": 3, "name": server.records["res.partner"][3]["name"]}]
+    assert "doesn't exist" in tools_run[1].error
+    assert tools_run[2].output.startswith("HTTP 200")
+    assert "No webhook is registered" in tools_run[3].error  # only registered webhooks can be called
+    posted = [r for r in receiver.requests if r.method == "POST" and r.path == "/webhook/agent"]
+    assert [json.loads(r.body) for r in posted] == [{"vendor": 3}]
