@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from devtools.odoo_peer import OdooPeer, running_odoo, seed_demo
 from services.core import db
+from services.integrations import odoo
 from tests.browser.conftest import screenshot, sign_in
 
 
@@ -132,3 +133,41 @@ def test_an_admin_wires_n8n_in_and_out(page: Page, make_user):
     expect(page.locator("#alerts-notice")).to_contain_text("stored encrypted")
     expect(page.locator("#channels-card #channels")).to_contain_text(channel)
     assert "channel-secret-456" not in page.content()
+
+
+def test_an_engineer_builds_a_pipeline_that_pulls_from_odoo(page: Page, make_user):
+    admin = make_user("admin")[0]
+    engineer, password = make_user("engineer")
+    name = f"odoo_ui_{uuid.uuid4().hex[:6]}"
+    target = f"bronze.{name}_partners"
+    with running_odoo(seed_demo(OdooPeer(), expenses=5)) as odoo_server:
+        odoo.configure(admin, odoo_server.url, odoo_server.database, odoo_server.login, odoo_server.api_key)
+        _signed_in(page, engineer.email, password)
+        page.goto("/pipelines")
+        page.click("#new-pipeline")
+        page.fill("#new-pipeline-name", name)
+        page.fill("#new-pipeline-domain", "finance")
+        page.click("#create-pipeline")
+        expect(page.locator("#palette-bronze")).to_be_visible()
+        page.drag_and_drop("#palette-bronze", "#pipeline-canvas .react-flow__pane", target_position={"x": 80, "y": 120})
+        page.locator("#node-bronze_1").click()
+        page.fill("#node-target", target)
+        page.fill("#node-odoo-model", "res.partner")
+        page.fill("#node-odoo-fields", "name, city")
+        page.fill("#node-odoo-domain", '[["city", "=", "Makati"]]')
+        page.click("#validate")
+        expect(page.locator("#editor-message")).to_have_text("All eight checks passed.")
+        page.click("#save")
+        expect(page.locator("#editor-message")).to_have_text("Saved version 1.")
+        page.reload()
+        page.locator("#node-bronze_1").click()
+        expect(page.locator("#node-odoo-model")).to_have_value("res.partner")
+        expect(page.locator("#node-odoo-domain")).to_have_value('[["city", "=", "Makati"]]')
+        page.click("#run-now")
+        page.click("#open-run")
+        expect(page.locator("#run-status")).to_have_text("completed", timeout=120_000)
+        expect(page.locator("#run-nodes")).to_contain_text("pulled res.partner from Odoo")
+        screenshot(page, "pipeline-odoo-node-run")
+    makati = sum(1 for r in odoo_server.records["res.partner"].values() if r["city"] == "Makati")
+    with db.connection() as conn:
+        assert conn.execute(f"SELECT count(*) FROM {target}").fetchone()[0] == makati > 0

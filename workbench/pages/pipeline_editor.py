@@ -90,6 +90,17 @@ def _node_panel() -> rx.Component:
                         rx.button("Upload", size="1", on_click=S.upload_file(rx.upload_files(upload_id=UPLOAD_ID)),
                                   id="upload-file"),
                         spacing="2")),
+                    rx.text("…or pull an Odoo model (the connection in Settings › Integrations), appended by"
+                            " write_date:", size="1", color_scheme="gray"),
+                    rx.hstack(
+                        rx.input(value=node["odoo_model"], on_change=S.set_odoo_model, read_only=editable,
+                                 placeholder="hr.expense", id="node-odoo-model", width="160px"),
+                        rx.input(value=node["odoo_fields"], on_change=S.set_odoo_fields, read_only=editable,
+                                 placeholder="fields (all)", id="node-odoo-fields", width="100%"),
+                        rx.input(value=node["odoo_domain"], on_change=S.set_odoo_domain, read_only=editable,
+                                 placeholder='domain, e.g. [["state", "=", "done"]]', id="node-odoo-domain",
+                                 width="100%"),
+                        spacing="2", width="100%"),
                     spacing="1", width="100%")),
                 _field("SQL (one SELECT; Ctrl/Cmd-Enter validates)", sql_editor(
                     value=node["sql"], revision=S.sql_revision, schema=S.completion, on_change=S.set_sql,

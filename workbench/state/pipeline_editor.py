@@ -25,7 +25,8 @@ X_STEP, Y_STEP = 280, 120
 UNDO_DEPTH = 50
 PYTHON_TEMPLATE = ("def run(conn):\n    rows = conn.execute('SELECT 1 AS one').fetchall()\n"
                    "    return [{'one': r[0]} for r in rows]\n")
-NODE_FIELDS = ("label", "sql", "target", "materialization", "unique_key", "python", "upload_id", "upload_format")
+NODE_FIELDS = ("label", "sql", "target", "materialization", "unique_key", "python", "upload_id", "upload_format",
+               "odoo_model", "odoo_fields", "odoo_domain")
 
 
 def _node_json(node: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +36,10 @@ def _node_json(node: dict[str, Any]) -> dict[str, Any]:
         data["python"] = node["python"]
     elif node.get("upload_id"):
         data["source"] = {"upload_id": node["upload_id"], "format": node["upload_format"]}
+    elif node.get("odoo_model", "").strip():
+        data["source"] = {"odoo_model": node["odoo_model"].strip(), "domain": _domain(node.get("odoo_domain", ""))}
+        if node.get("odoo_fields", "").strip():
+            data["source"]["fields"] = [f.strip() for f in node["odoo_fields"].split(",") if f.strip()]
     else:
         data["sql"] = node["sql"]
     if node["unique_key"].strip():
@@ -42,11 +47,21 @@ def _node_json(node: dict[str, Any]) -> dict[str, Any]:
     return {"id": node["id"], "type": node["type"], "data": data, "position": {"x": node["x"], "y": node["y"]}}
 
 
+def _domain(text: str) -> Any:
+    """The node's Odoo domain: JSON text as typed (the definition's parser says what is wrong with it)."""
+    try:
+        return json.loads(text) if text.strip() else []
+    except json.JSONDecodeError:
+        return text  # not a list: refused with a clear message when the pipeline is checked or saved
+
+
 def _from_definition(definition: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     parsed = parse_definition(definition)
     nodes = [{"id": n.id, "type": n.type, "label": n.label, "sql": n.sql, "target": n.target,
               "materialization": n.materialization, "unique_key": ", ".join(n.unique_key), "python": n.python,
-              "upload_id": n.upload_id or "", "upload_format": n.upload_format or "", "x": n.x, "y": n.y}
+              "upload_id": n.upload_id or "", "upload_format": n.upload_format or "", "odoo_model": n.odoo_model or "",
+              "odoo_fields": ", ".join(n.odoo_fields or ()),
+              "odoo_domain": json.dumps(list(n.odoo_domain)) if n.odoo_domain else "", "x": n.x, "y": n.y}
              for n in parsed.nodes]
     edges = [{"id": e.id, "source": e.source, "target": e.target} for e in parsed.edges]
     return nodes, edges
@@ -190,7 +205,7 @@ class PipelineEditorState(ServiceCalls, rx.State):
             "id": node_id, "type": kind, "label": f"{kind.title()} {number}", "sql": "",
             "target": f"{DEFAULT_LAYER[kind]}.{base}_{kind}_{number}", "materialization": "table", "unique_key": "",
             "python": PYTHON_TEMPLATE if kind == "custom" else "", "upload_id": "", "upload_format": "",
-            "x": float(x), "y": float(y)}]
+            "odoo_model": "", "odoo_fields": "", "odoo_domain": "", "x": float(x), "y": float(y)}]
         self.selected_id = node_id
         self.sql_revision += 1
         self._refresh_completion()
@@ -256,6 +271,15 @@ class PipelineEditorState(ServiceCalls, rx.State):
 
     def set_python(self, value: str):
         self._set_field("python", value)
+
+    def set_odoo_model(self, value: str):
+        self._set_field("odoo_model", value)
+
+    def set_odoo_fields(self, value: str):
+        self._set_field("odoo_fields", value)
+
+    def set_odoo_domain(self, value: str):
+        self._set_field("odoo_domain", value)
 
     def set_sql(self, value: str):
         """The editor's text (it owns the text while typing; no revision bump)."""
