@@ -43,3 +43,15 @@ def write(name: str, *, figure: float, unit: str, baseline: float | None, baseli
     shown_ratio = f" ratio {ratio:.3f}" if ratio is not None else ""
     print(f"{name}: {figure:,.3f} {unit} (baseline {baseline_label}: {baseline or 0:,.3f}){shown_ratio}")
     return path
+
+
+def bench_user(email: str, role: str, name: str) -> Any:
+    """The benchmark's own account with `role`, created on first use."""
+    from services.identity import users
+    from services.identity.operator import current_operator
+
+    found = users.find_by_email(email)
+    if found is None:
+        found = users.create_user(current_operator(), email, role, full_name=name,
+                                  password=f"{email}-bench-password").user
+    return found

@@ -11,21 +11,14 @@ from __future__ import annotations
 import os
 import time
 
-from bench.common import summary, write
+from bench.common import bench_user, summary, write
 from devtools import genie_eval
-from services.identity import users
-from services.identity.operator import current_operator
 
 OVERHEAD_CALLS = 40
 
 
 def _engineer():
-    email = "genie-bench@example.com"
-    found = users.find_by_email(email)
-    if found is None:
-        found = users.create_user(current_operator(), email, "engineer", full_name="Genie bench",
-                                  password="genie-bench-password").user
-    return found
+    return bench_user("genie-bench@example.com", "engineer", "Genie bench")
 
 
 def run_accuracy() -> None:

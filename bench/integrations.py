@@ -14,11 +14,9 @@ import time
 import uuid
 import xmlrpc.client
 
-from bench.common import summary, write
+from bench.common import bench_user, summary, write
 from devtools.odoo_peer import OdooPeer, running_odoo
 from services.core import db, secrets
-from services.identity import users
-from services.identity.operator import current_operator
 from services.integrations import odoo, odoo_pull
 
 RECORDS = 100_000
@@ -27,12 +25,7 @@ READS = 2000
 
 
 def _admin():
-    email = "integrations-bench@example.com"
-    found = users.find_by_email(email)
-    if found is None:
-        found = users.create_user(current_operator(), email, "admin", full_name="Integrations bench",
-                                  password="integrations-bench-password").user
-    return found
+    return bench_user("integrations-bench@example.com", "admin", "Integrations bench")
 
 
 def _peer() -> OdooPeer:

@@ -217,7 +217,7 @@ def _tell_admins(run_id: str, error: str) -> None:
 
 def _link_trace(run_id: str) -> None:
     """The run's Langfuse trace (all its model calls) on the run, when Langfuse is configured."""
-    url = tracing.trace_url(run_id) if tracing.enabled() else None
+    url = tracing.trace_url(run_id)
     if url:
         with db.connection() as conn:
             conn.execute("UPDATE ip_workbench.agent_runs SET trace_url = %s WHERE id = %s", (url, run_id))

@@ -22,13 +22,10 @@ def enabled() -> bool:
     return langfuse_config.current() is not None
 
 
-def _langfuse():
+def _langfuse(config: langfuse_config.LangfuseConfig):
     global _client, _client_key
     from langfuse import Langfuse
 
-    config = langfuse_config.current()
-    if config is None:
-        raise RuntimeError("Langfuse is not configured")
     key = (config.public_key, config.secret_key, config.base_url)
     with _lock:
         if _client is None or _client_key != key:
@@ -48,10 +45,11 @@ def trace_id_for(seed: str) -> str:
 
 def trace_url(seed: str) -> str | None:
     """The Langfuse page of the trace `seed` names (None when Langfuse is off or cannot say its project)."""
-    if not enabled():
+    config = langfuse_config.current()
+    if config is None:
         return None
     try:
-        return _langfuse().get_trace_url(trace_id=trace_id_for(seed))
+        return _langfuse(config).get_trace_url(trace_id=trace_id_for(seed))
     except Exception:  # a missing link is not worth failing a run for
         log.warning("could not get a Langfuse trace URL", exc_info=True)
         return None
@@ -62,10 +60,11 @@ def trace(*, purpose: str, model: str, messages: list[dict[str, Any]], output: s
           metadata: dict[str, Any] | None = None, trace_seed: str | None = None) -> None:
     """One generation, sent at once (flushed) so a short-lived process loses nothing; generations with the same
     `trace_seed` land in one trace."""
-    if not enabled():
+    config = langfuse_config.current()  # one read per call: every process follows a change at once
+    if config is None:
         return
     try:
-        client = _langfuse()
+        client = _langfuse(config)
         context = {"trace_context": {"trace_id": trace_id_for(trace_seed)}} if trace_seed else {}
         with client.start_as_current_observation(as_type="generation", name=purpose, model=model,
                                                  input=messages, metadata=metadata or {}, **context) as generation:

@@ -66,6 +66,7 @@ def test_flow_3_create_deploy_run_and_read_the_panel(page: Page, make_user):
     expect(page.locator("#samples .sample-row").first.locator(".rt-Badge")).to_have_text(re.compile("pass|fail"))
     screenshot(page, "agents-test-modal")
     page.locator("#test-modal").get_by_role("button", name="Close").click()
+    expect(page.locator("#test-modal")).to_have_count(0)  # closed, not fading out in the screenshot
     screenshot(page, "agents-registry")
     page.locator("#run-agent").click()
     page.get_by_role("option", name=name).click()

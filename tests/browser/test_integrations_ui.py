@@ -27,6 +27,7 @@ def test_an_admin_configures_odoo_tests_it_and_pulls_into_bronze(page: Page, mak
         _signed_in(page, admin.email, password)
         page.locator("#sidebar .nav-link", has_text="Integrations").click()
         expect(page.locator("#odoo-card")).to_be_visible()
+        expect(page.locator("#providers-empty")).to_be_visible()
         page.fill("#odoo-url", odoo.url)
         page.fill("#odoo-database", odoo.database)
         page.fill("#odoo-login", odoo.login)

@@ -79,6 +79,8 @@ def _providers_card() -> rx.Component:
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                 "Name", "Provider", "Models", "API base", "Key", "")])),
             rx.table.body(rx.foreach(S.provider_rows, _provider_row)), width="100%", size="1", id="providers"),
+        rx.cond(S.provider_rows.length() == 0, rx.text("No providers yet: Genie and agents use the local model.",
+                                                       size="1", color_scheme="gray", id="providers-empty")),
         rx.cond(S.provider_message != "", rx.text(S.provider_message, size="2", id="provider-message")),
         rx.grid(
             _field("Name", rx.input(value=S.provider_name, on_change=S.set_provider_name, placeholder="openai-prod",
@@ -151,6 +153,8 @@ def _n8n_card() -> rx.Component:
         rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
             "Name", "URL", "Events", "")])), rx.table.body(rx.foreach(S.webhook_rows, webhook)), width="100%",
             size="1", id="webhooks"),
+        rx.cond(S.webhook_rows.length() == 0, rx.text("No webhooks yet: add an n8n Webhook node's URL below.",
+                                                      size="1", color_scheme="gray")),
         rx.hstack(rx.input(value=S.webhook_name, on_change=S.set_webhook_name, placeholder="name", id="webhook-name",
                            width="160px"),
                   rx.input(value=S.webhook_url, on_change=S.set_webhook_url,
@@ -164,6 +168,7 @@ def _n8n_card() -> rx.Component:
         rx.table.root(rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
             "At", "Event", "To", "Status", "Attempts", "Last error")])),
             rx.table.body(rx.foreach(S.delivery_rows, delivery)), width="100%", size="1", id="deliveries"),
+        rx.cond(S.delivery_rows.length() == 0, rx.text("Nothing delivered yet.", size="1", color_scheme="gray")),
         spacing="3", width="100%"), width="100%", id="n8n-card")
 
 
