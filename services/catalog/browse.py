@@ -87,7 +87,8 @@ def list_tables(actor: Any, *, schema: str | None = None, sort: str = "name", de
         total = conn.execute("SELECT count(*) FROM ip_workbench.tables WHERE %(s)s::text IS NULL"
                              " OR schema_name = %(s)s", {"s": schema}).fetchone()[0]
         rows = conn.execute(
-            "SELECT t.id::text, t.schema_name, t.table_name, t.kind, coalesce(t.description, t.db_comment, ''),"
+            "SELECT t.id::text, t.schema_name, t.table_name, t.kind,"
+            " coalesce(t.description, t.dbt_description, t.db_comment, ''),"
             " coalesce(t.exact_row_count, t.row_count), t.exact_row_count IS NOT NULL, t.size_bytes, t.dq_score,"
             " t.last_updated, f.user_id IS NOT NULL AS favorite"
             " FROM ip_workbench.tables t LEFT JOIN ip_workbench.catalog_favorites f"

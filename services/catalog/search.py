@@ -26,14 +26,14 @@ TEXT_CANDIDATES = 2000
 TABLE_BONUS = 0.08  # a table's own document outranks one of its columns that matches about as well
 _DOCUMENTS = """
 SELECT t.schema_name || '.' || t.table_name, t.schema_name, t.table_name, NULL::text,
-       t.schema_name || '.' || t.table_name || ': ' || coalesce(t.description, t.db_comment, '')
+       t.schema_name || '.' || t.table_name || ': ' || coalesce(t.description, t.dbt_description, t.db_comment, '')
        || ' Columns: ' || coalesce((SELECT string_agg(m.column_name, ', ' ORDER BY m.ordinal_position)
                                      FROM ip_workbench.table_metadata m WHERE m.table_id = t.id), '')
 FROM ip_workbench.tables t WHERE {only}
 UNION ALL
 SELECT t.schema_name || '.' || t.table_name || '.' || m.column_name, t.schema_name, t.table_name, m.column_name,
        m.column_name || ' (' || m.data_type || ') in ' || t.schema_name || '.' || t.table_name || ': '
-       || coalesce(m.description, m.db_comment, '')
+       || coalesce(m.description, m.dbt_description, m.db_comment, '')
 FROM ip_workbench.tables t JOIN ip_workbench.table_metadata m ON m.table_id = t.id WHERE {only}
 """
 

@@ -31,11 +31,21 @@ class ColumnInfo:
     column_default: str | None
     description: str | None  # ours
     db_comment: str | None
+    dbt_description: str | None = None
 
     @property
     def shown_description(self) -> str:
-        """Ours when set, else the database's comment."""
-        return self.description or self.db_comment or ""
+        """Ours when set, else dbt's, else the database's comment."""
+        return self.description or self.dbt_description or self.db_comment or ""
+
+    @property
+    def description_origin(self) -> str:
+        """Where the shown description comes from: workbench, dbt, database or '' (none)."""
+        return _origin(self.description, self.dbt_description, self.db_comment)
+
+
+def _origin(ours: str | None, dbt: str | None, comment: str | None) -> str:
+    return "workbench" if ours else "dbt" if dbt else "database" if comment else ""
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,19 @@ class TableInfo:
     last_updated: datetime | None
     dq_score: float | None
     columns: list[ColumnInfo]
+    dbt_description: str | None = None
+    dbt_project: str | None = None
+    dbt_unique_id: str | None = None
 
     @property
     def shown_description(self) -> str:
-        """Ours when set, else the database's comment."""
-        return self.description or self.db_comment or ""
+        """Ours when set, else dbt's, else the database's comment."""
+        return self.description or self.dbt_description or self.db_comment or ""
+
+    @property
+    def description_origin(self) -> str:
+        """Where the shown description comes from: workbench, dbt, database or '' (none)."""
+        return _origin(self.description, self.dbt_description, self.db_comment)
 
 
 def get_table(actor: Any, qualified: str) -> TableInfo:
@@ -67,16 +85,18 @@ def get_table(actor: Any, qualified: str) -> TableInfo:
         ref = resolve_table(conn, qualified)
         row = conn.execute(
             "SELECT t.id::text, t.schema_name, t.table_name, t.kind, t.description, t.db_comment, u.email,"
-            " t.row_count, t.exact_row_count, t.size_bytes, t.last_updated, t.dq_score"
+            " t.row_count, t.exact_row_count, t.size_bytes, t.last_updated, t.dq_score, t.dbt_description,"
+            " t.dbt_project, t.dbt_unique_id"
             " FROM ip_workbench.tables t LEFT JOIN ip_workbench.users u ON u.id = t.owner"
             " WHERE t.id = %s", (ref.id,)).fetchone()
         if row is None:
             raise NotFound(f"{ref.qualified} is not in the catalog.")
         columns = conn.execute(
             "SELECT column_name, data_type, is_nullable, coalesce(is_primary_key, false), column_default,"
-            " description, db_comment FROM ip_workbench.table_metadata WHERE table_id = %s"
+            " description, db_comment, dbt_description FROM ip_workbench.table_metadata WHERE table_id = %s"
             " ORDER BY ordinal_position", (row[0],)).fetchall()
-    return TableInfo(*row, columns=[ColumnInfo(*c) for c in columns])
+    return TableInfo(*row[:12], columns=[ColumnInfo(*c) for c in columns], dbt_description=row[12],
+                     dbt_project=row[13], dbt_unique_id=row[14])
 
 
 def _clean_description(description: str | None) -> str | None:
@@ -148,7 +168,7 @@ def edit_column(actor: Any, qualified: str, column: str, description: str | None
 # Public column → SQL over ip_workbench.tables t (and its owner u), for GET /api/tables.
 TABLE_COLUMNS = {
     "id": "t.id::text", "schema_name": "t.schema_name", "table_name": "t.table_name", "kind": "t.kind",
-    "description": "coalesce(t.description, t.db_comment)", "db_comment": "t.db_comment",
+    "description": "coalesce(t.description, t.dbt_description, t.db_comment)", "db_comment": "t.db_comment",
     "owner": "t.owner::text", "owner_email": "u.email", "row_count": "coalesce(t.exact_row_count, t.row_count)",
     "size_bytes": "t.size_bytes", "last_updated": "t.last_updated", "dq_score": "t.dq_score",
 }

@@ -51,6 +51,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_ODOO_REQUESTS_PER_MINUTE", "100"),
     Variable("WORKBENCH_ODOO_PAGE_SIZE", "1000"),
     Variable("WORKBENCH_ODOO_TIMEOUT_S", "30"),
+    Variable("WORKBENCH_DBT_PROJECTS_DIR", "WORKBENCH_HOME/dbt"),
     Variable("WORKBENCH_SECRET_KEY", "unset: a key file in WORKBENCH_HOME"),
     Variable("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services"),
     Variable("WORKBENCH_QDRANT_URL", "unset: an in-memory Qdrant per process"),
@@ -103,6 +104,7 @@ class Settings:
     odoo_requests_per_minute: int
     odoo_page_size: int
     odoo_timeout_s: float
+    dbt_projects_dir: Path
     secret_key: str | None
     slack_webhook_base: str
     qdrant_url: str | None
@@ -202,6 +204,7 @@ def _parse(env: dict[str, str]) -> Settings:
         odoo_requests_per_minute=int(read.number("WORKBENCH_ODOO_REQUESTS_PER_MINUTE", 100, minimum=1, whole=True)),
         odoo_page_size=int(read.number("WORKBENCH_ODOO_PAGE_SIZE", 1000, minimum=1, whole=True)),
         odoo_timeout_s=read.number("WORKBENCH_ODOO_TIMEOUT_S", 30, minimum=1),
+        dbt_projects_dir=Path(read.text("WORKBENCH_DBT_PROJECTS_DIR") or home / "dbt").expanduser().resolve(),
         secret_key=read.text("WORKBENCH_SECRET_KEY"),
         slack_webhook_base=read.text("WORKBENCH_SLACK_WEBHOOK_BASE", "https://hooks.slack.com/services").rstrip("/"),
         qdrant_url=read.text("WORKBENCH_QDRANT_URL"),

@@ -5,7 +5,7 @@ build, pipeline nodes), write statements in query_history and edges people add b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +29,10 @@ class Recorded:
     table_edges: int
     column_edges: int
     unresolved: list[str]  # table names the catalog does not know (CTE-less temp names, other databases)
+    written: bool = False  # whether the edges changed
 
 
-def _catalog_ids(conn: psycopg.Connection) -> dict[str, str]:
+def catalog_ids(conn: psycopg.Connection) -> dict[str, str]:
     """'schema.table' → id, plus bare 'table' → id when the name is unique across schemas."""
     ids: dict[str, str] = {}
     bare: dict[str, list[str]] = {}
@@ -45,7 +46,7 @@ def _catalog_ids(conn: psycopg.Connection) -> dict[str, str]:
     return ids
 
 
-def _resolve(name: str | None, ids: dict[str, str]) -> str | None:
+def resolve(name: str | None, ids: dict[str, str]) -> str | None:
     if not name:
         return None
     if name in ids:
@@ -57,37 +58,46 @@ def _resolve(name: str | None, ids: dict[str, str]) -> str | None:
 def record(conn: psycopg.Connection, result: LineageResult, *, origin: str, origin_key: str, sql: str,
            created_by: str | None = None, ids: dict[str, str] | None = None) -> Recorded:
     """Replace the edges of one origin_key with those of `result` (inside the caller's transaction)."""
-    ids = ids if ids is not None else _catalog_ids(conn)
+    ids = ids if ids is not None else catalog_ids(conn)
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    unresolved = sorted({n for n in result.sources | result.targets if _resolve(n, ids) is None})
+    unresolved = sorted({n for n in result.sources | result.targets if resolve(n, ids) is None})
     for source_table, source_column, target_table, target_column in result.columns:
-        source_id, target_id = _resolve(source_table, ids), _resolve(target_table, ids)
+        source_id, target_id = resolve(source_table, ids), resolve(target_table, ids)
         if source_id and target_id:
             pairs.setdefault((source_id, target_id), set()).add((source_column, target_column))
     if len(result.targets) == 1:  # every table the statement reads feeds its one target (filters, lookups)
-        target_id = _resolve(next(iter(result.targets)), ids)
+        target_id = resolve(next(iter(result.targets)), ids)
         for source in result.sources:
-            source_id = _resolve(source, ids)
+            source_id = resolve(source, ids)
             if source_id and target_id and source_id != target_id:
                 pairs.setdefault((source_id, target_id), set())
-    columns = sum(len(c) for c in pairs.values())
     texts = _sql_per_target(sql, result.targets, ids)
-    wanted_sql = {texts.get(target_id, sql) for _source_id, target_id in pairs}
+    written = record_edges(conn, pairs, origin=origin, origin_key=origin_key,
+                           sql_for=lambda target_id: texts.get(target_id, sql), created_by=created_by)
+    return Recorded(written.table_edges, written.column_edges, unresolved)
+
+
+def record_edges(conn: psycopg.Connection, pairs: dict[tuple[str, str], set[tuple[str, str]]], *, origin: str,
+                 origin_key: str, sql_for: Callable[[str], str], created_by: str | None = None) -> Recorded:
+    """Make one origin_key's edges exactly `pairs` ({(source id, target id): {(source column, target column)}},
+    SQL per target id); writes nothing when they are already so. Returns what it holds (unresolved: [])."""
+    columns = sum(len(c) for c in pairs.values())
+    wanted_sql = {sql_for(target_id) for _source_id, target_id in pairs}
     if _stored(conn, origin_key) == ({k: frozenset(v) for k, v in pairs.items()}, wanted_sql):
-        return Recorded(len(pairs), columns, unresolved)  # unchanged: write nothing
+        return Recorded(len(pairs), columns, [], written=False)  # unchanged: write nothing
     conn.execute("DELETE FROM ip_workbench.lineage WHERE origin_key = %s", (origin_key,))
     for (source_id, target_id), column_pairs in pairs.items():
         lineage_id = conn.execute(
             "INSERT INTO ip_workbench.lineage (source_table_id, target_table_id, transformation_sql, origin,"
             " origin_key, created_by) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (source_id, target_id, texts.get(target_id, sql), origin, origin_key, created_by)).fetchone()[0]
+            (source_id, target_id, sql_for(target_id), origin, origin_key, created_by)).fetchone()[0]
         if column_pairs:
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO ip_workbench.column_lineage (lineage_id, source_table_id, source_column,"
                     " target_table_id, target_column) VALUES (%s, %s, %s, %s, %s)",
                     [(lineage_id, source_id, s, target_id, t) for s, t in sorted(column_pairs)])
-    return Recorded(len(pairs), columns, unresolved)
+    return Recorded(len(pairs), columns, [], written=True)
 
 
 def _sql_per_target(sql: str, targets: frozenset[str], ids: dict[str, str]) -> dict[str, str]:
@@ -97,7 +107,7 @@ def _sql_per_target(sql: str, targets: frozenset[str], ids: dict[str, str]) -> d
         return {}
     texts = {}
     for target in targets:
-        target_id = _resolve(target, ids)
+        target_id = resolve(target, ids)
         statements = statements_making(flows, target, targets)
         if target_id and statements:
             texts[target_id] = ";\n\n".join(statements) + ";"
@@ -156,7 +166,7 @@ def mirror_if_configured(conn: psycopg.Connection) -> str:
 
 def refresh(conn: psycopg.Connection) -> dict[str, int]:
     """Re-read every automatic source (run on catalog sync); manual edges stay as people left them."""
-    ids = _catalog_ids(conn)
+    ids = catalog_ids(conn)
     counts = {"views": 0, "scripts": 0, "queries": 0, "table_edges": 0}
     seen: set[str] = set()
     for schema, name, definition in _view_definitions(conn):
@@ -275,3 +285,11 @@ def remove_manual_edge(actor: Any, origin_key: str, *, client_address: str | Non
         audit.record(action="lineage_edge_removed", actor=actor, target=origin_key,
                      client_address=client_address, conn=conn)
         mirror_if_configured(conn)
+
+
+def forget_origin_keys(conn: psycopg.Connection, origin: str, prefix: str, keep: Iterable[str]) -> int:
+    """Remove the edges of `origin` whose key starts with `prefix` and is not in `keep` (a source that went
+    away); returns how many edges went."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return conn.execute("DELETE FROM ip_workbench.lineage WHERE origin = %s AND origin_key LIKE %s"
+                        " AND origin_key <> ALL(%s)", (origin, pattern, sorted(keep))).rowcount

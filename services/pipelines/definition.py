@@ -18,6 +18,7 @@ from services.integrations import odoo_pull
 NODE_TYPES = ("bronze", "silver", "gold", "custom")
 MATERIALIZATIONS = ("table", "view", "incremental")
 UPLOAD_FORMATS = ("csv", "json", "jsonl")
+DBT_COMMANDS = ("build", "run", "test", "seed")
 MAX_NODES = 200
 MAX_SQL_CHARS = 200_000
 MAX_PYTHON_CHARS = 200_000
@@ -44,6 +45,9 @@ class Node:
     odoo_model: str | None = None  # a bronze node fed by an Odoo pull of this model
     odoo_fields: tuple[str, ...] | None = None
     odoo_domain: tuple = ()
+    dbt_project: str | None = None  # a node running dbt on this project (under WORKBENCH_DBT_PROJECTS_DIR)
+    dbt_command: str = "build"
+    dbt_select: str = ""
     quality_gate: bool = False
     x: float = 0.0
     y: float = 0.0
@@ -51,7 +55,9 @@ class Node:
     @property
     def kind(self) -> str:
         """"python" for custom nodes, "ingest" for bronze nodes fed by an upload, "odoo" for bronze nodes fed
-        by an Odoo pull, else "sql"."""
+        by an Odoo pull, "dbt" for nodes running a dbt project, else "sql"."""
+        if self.dbt_project:
+            return "dbt"
         if self.type == "custom":
             return "python"
         if self.upload_id:
@@ -75,6 +81,9 @@ class Node:
                               **({"fields": list(self.odoo_fields)} if self.odoo_fields is not None else {})}
         if self.kind == "python":
             data["python"] = self.python
+        if self.kind == "dbt":
+            data["dbt"] = {"project": self.dbt_project, "command": self.dbt_command, "select": self.dbt_select}
+            data.pop("materialization")
         if self.quality_gate:
             data["quality_gate"] = True
         return {"id": self.id, "type": self.type, "data": data, "position": {"x": self.x, "y": self.y}}
@@ -166,6 +175,18 @@ def _odoo_source(source: dict, where: str, node_type: str) -> tuple[str, list[st
     return model, fields, domain
 
 
+def _dbt(value: Any, where: str, node_type: str) -> tuple[str, str, str]:
+    """data.dbt of a dbt node: {"project", "command"?, "select"?}."""
+    dbt = _object(value, f"{where}: data.dbt")
+    if node_type == "custom":
+        raise InvalidInput(f"{where}: a dbt node is a bronze, silver or gold node, not a custom one.")
+    project = _text(dbt.get("project"), f"{where}: data.dbt.project", limit=500, required=True).strip()
+    command = dbt.get("command") or "build"
+    if command not in DBT_COMMANDS:
+        raise InvalidInput(f"{where}: data.dbt.command is one of {', '.join(DBT_COMMANDS)}, not {command!r}.")
+    return project, command, _text(dbt.get("select"), f"{where}: data.dbt.select", limit=1000).strip()
+
+
 def _node(raw: Any, index: int) -> Node:
     raw = _object(raw, f"nodes[{index}]")
     node_id = raw.get("id")
@@ -199,9 +220,16 @@ def _node(raw: Any, index: int) -> Node:
             raise InvalidInput(f"{where}: data.source.format must be one of {', '.join(UPLOAD_FORMATS)}.")
         if node_type != "bronze":
             raise InvalidInput(f"{where}: only bronze nodes ingest uploaded files.")
+    dbt_project, dbt_command, dbt_select = _dbt(data["dbt"], where, node_type) if data.get("dbt") is not None \
+        else (None, "build", "")
+    if dbt_project and (source is not None or data.get("sql") or data.get("python")):
+        raise InvalidInput(f"{where}: a dbt node runs its project; it has no SQL, Python or source of its own.")
     quality_gate = data.get("quality_gate", False)
     if not isinstance(quality_gate, bool):
         raise InvalidInput(f"{where}: quality_gate is true or false.")
+    if dbt_project and (quality_gate or (data.get("target") or "").strip()):
+        raise InvalidInput(f"{where}: a dbt node writes the tables its project's models name and runs their tests;"
+                           " it has no target or quality gate of its own.")
     if quality_gate and materialization == "view":
         raise InvalidInput(f"{where}: a quality gate tests a table; a view node cannot be one.")
     position = raw.get("position") or {}
@@ -215,6 +243,7 @@ def _node(raw: Any, index: int) -> Node:
         upload_id=upload_id, upload_format=upload_format, odoo_model=odoo_model,
         odoo_fields=tuple(odoo_fields) if odoo_fields is not None else None, odoo_domain=tuple(odoo_domain),
         python=_text(data.get("python"), f"{where}: Python", limit=MAX_PYTHON_CHARS), quality_gate=quality_gate,
+        dbt_project=dbt_project, dbt_command=dbt_command, dbt_select=dbt_select,
         x=_number(position.get("x"), f"{where}: position.x"), y=_number(position.get("y"), f"{where}: position.y"))
 
 

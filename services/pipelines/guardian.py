@@ -21,9 +21,11 @@ from sqlglot.optimizer.qualify import qualify
 
 from services.core import db
 from services.core.cron import check_cron, check_timezone
-from services.core.errors import InvalidInput, PermissionDenied, QueryFailed
+from services.core.errors import InvalidInput, NotFound, PermissionDenied, QueryFailed
 from services.core.warehouse import LAYERS
 from services.identity.rbac import Permission, is_allowed
+from services.integrations.dbt import importer as dbt_importer
+from services.integrations.dbt import run as dbt_run
 from services.pipelines.definition import Definition
 from services.sql import policy
 from services.sql import roles as query_roles
@@ -183,6 +185,14 @@ def _topological(parents: dict[str, set[str]], declared: list[str]) -> list[str]
 def _parses(ctx: _Context) -> None:
     step = ctx.steps[2]
     for node in ctx.definition.nodes:
+        if node.kind == "dbt":
+            try:
+                dbt_run.project_profile(dbt_importer.project_path(node.dbt_project or ""))
+                dbt_run.check_select(node.dbt_select)
+            except (InvalidInput, NotFound) as exc:
+                step.fail(node.id, str(exc))
+                ctx.broken.setdefault(node.id, step.step)
+            continue
         if node.kind == "python":
             if not node.python.strip():
                 step.fail(node.id, "The Python node has no code: define run(conn) returning a list of dicts.")
@@ -341,6 +351,8 @@ def _medallion(ctx: _Context, other_targets: dict[str, str]) -> None:
     step = ctx.steps[6]
     seen: dict[str, str] = {}
     for node in ctx.definition.nodes:
+        if node.kind == "dbt":  # its project's models name their own schemas
+            continue
         target = node.target.lower()
         if "." not in target or target.count(".") != 1 or not all(target.split(".")):
             step.fail(node.id, f"Target {node.target!r} must be schema.table, e.g. "
@@ -432,6 +444,8 @@ def _permissions(ctx: _Context, conn: psycopg.Connection, owner_role: str | None
         step.fail(None, f"The owner's role ({owner_role or 'none'}) may not write pipeline targets.")
     if any(n.kind == "python" for n in ctx.definition.nodes) and owner_role not in ("engineer", "admin"):
         step.fail(None, "Python nodes are for engineers and admins.")
+    if any(n.kind == "dbt" for n in ctx.definition.nodes) and owner_role not in ("engineer", "admin"):
+        step.fail(None, "dbt nodes run their project's SQL and macros: they are for engineers and admins.")
     writer = query_roles.stored_roles(conn)["writer"].role_name
     for node in ctx.definition.nodes:
         if node.id in ctx.broken or "." not in node.target:

@@ -28,6 +28,8 @@ from services.core.config import settings
 from services.core.errors import Conflict, QueryFailed, WorkbenchError
 from services.core.table_names import find_table
 from services.integrations import odoo_pull
+from services.integrations.dbt import importer as dbt_importer
+from services.integrations.dbt import run as dbt_run
 from services.lineage import store as lineage_store
 from services.pipelines import guardian, ingest, materialize, python_node, runs, store, webhooks
 from services.pipelines.definition import Definition, Node, parse_definition
@@ -37,6 +39,7 @@ from services.sql import roles as query_roles
 
 log = logging.getLogger("workbench.pipelines")
 POLL_S = 0.25
+STREAM_EVERY_S = 1.0  # how often a dbt node's streamed log is written to its row
 RUN_LOCK = 7_231_100  # advisory lock class: one running run per pipeline
 ABANDONED_AFTER_S = 60.0  # a running run without a heartbeat this long lost its worker
 
@@ -190,6 +193,8 @@ class _NodeRunner:
         self.writer_conninfo = writer_conninfo
 
     def __call__(self, node: Node) -> NodeOutcome:
+        if node.kind == "dbt":
+            return self._dbt(node)
         outcome = NodeOutcome(status="running")
         outcome.say(f"started {node.kind} node → {node.target} ({node.materialization})")
         _set_node(self.run_id, node.id, outcome, started=True)
@@ -216,6 +221,46 @@ class _NodeRunner:
         except Exception as exc:  # any failure is this node's outcome, never the worker's crash
             _failure(outcome, exc, self.control)
             self._drop_staging(target)
+        _set_node(self.run_id, node.id, outcome, finished=True)
+        return outcome
+
+    def _dbt(self, node: Node) -> NodeOutcome:
+        """Run dbt on the node's project as the writer role, its log streamed into the node's; import the
+        artifacts it wrote (docs, lineage, tests, results) whether or not it succeeded."""
+        outcome = NodeOutcome(status="running")
+        selection = f" --select {node.dbt_select}" if node.dbt_select else ""
+        outcome.say(f"started dbt {node.dbt_command}{selection} on project {node.dbt_project}")
+        _set_node(self.run_id, node.id, outcome, started=True)
+        flushed = [time.monotonic()]
+
+        def on_line(line: str) -> None:
+            outcome.lines.append(line)
+            if time.monotonic() - flushed[0] >= STREAM_EVERY_S:
+                _set_node(self.run_id, node.id, outcome)
+                flushed[0] = time.monotonic()
+
+        try:
+            project = dbt_importer.project_path(node.dbt_project or "")
+            ran = dbt_run.run(project, node.dbt_command, node.dbt_select, self.writer_conninfo,
+                              timeout_s=self.control.remaining_s(), on_line=on_line, on_start=self.control.track,
+                              keep_in=dbt_importer.kept_artifacts(project))
+            if self.control.reason:
+                raise QueryFailed("Stopped while dbt ran.", sqlstate="57014")
+            if ran.artifacts is not None:
+                report = dbt_importer.apply(ran.artifacts, imported_by=self.pipeline.owner_id,
+                                            label=f"pipeline {self.pipeline.name}", path=str(project))
+                outcome.say(f"imported dbt artifacts: {report.models} models, {report.tests} tests,"
+                            f" {report.results} results, {report.table_edges} table and {report.column_edges}"
+                            f" column edges")
+            if not ran.ok:
+                failed = [r.unique_id for r in (ran.artifacts.results if ran.artifacts else [])
+                          if r.status in ("fail", "error")]
+                raise QueryFailed(f"dbt {node.dbt_command} failed: {ran.error}"
+                                  + (f" Failed: {', '.join(failed[:5])}." if failed else ""))
+            outcome.status = "completed"
+            outcome.say("completed")
+        except Exception as exc:  # any failure is this node's outcome, never the worker's crash
+            _failure(outcome, exc, self.control)
         _set_node(self.run_id, node.id, outcome, finished=True)
         return outcome
 
@@ -447,8 +492,10 @@ def _finish(run_id: str, pipeline_id: str, attempt: int, trigger: str, triggered
 
 
 def _queue_quality_runs(conn: psycopg.Connection, run_id: str, nodes: list[Node]) -> None:
-    """Queue the tests of the tables the run wrote (gates ran theirs already)."""
+    """Queue the tests of the tables the run wrote (gates ran theirs already; dbt nodes ran their own)."""
     for node in nodes:
+        if node.kind == "dbt":
+            continue
         ref = find_table(conn, node.target)
         if ref and conn.execute("SELECT 1 FROM ip_workbench.dq_tests WHERE table_id = %s LIMIT 1",
                                 (ref.id,)).fetchone():

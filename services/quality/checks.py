@@ -22,6 +22,10 @@ DEFAULT_DIMENSION = {
     "row_count": "volume", "schema_change": "consistency", "custom_sql": "validity",
 }
 TYPES = tuple(DEFAULT_DIMENSION)
+# dbt tests keep their generic test's name as their type; their dimension follows it.
+DBT_DIMENSION = {"not_null": "completeness", "unique": "uniqueness", "accepted_values": "consistency",
+                 "relationships": "consistency"}
+DBT_REMEDIATION = "Read dbt's message and the compiled SQL: its rows are the ones the test calls failing."
 COLUMN_TYPES = ("not_null", "accepted_values", "relationships", "range", "pattern", "freshness")
 REMEDIATION = {
     "not_null": "Fill the missing values upstream, or filter the rows out before this table.",
@@ -49,7 +53,18 @@ class TestSpec:
     severity: str = "error"
     dimension: str = ""
 
+    @property
+    def is_dbt(self) -> bool:
+        """Imported from a dbt project: its SQL is dbt's compiled test, its type the generic test's name."""
+        return "dbt_unique_id" in self.config
+
     def __post_init__(self) -> None:
+        if self.is_dbt:
+            if not self.type or self.severity not in SEVERITIES:
+                raise InvalidInput(f"dbt test {self.name}: a type and a severity of warn or error are needed.")
+            if not self.dimension:
+                object.__setattr__(self, "dimension", DBT_DIMENSION.get(self.type, "validity"))
+            return
         if self.type not in TYPES:
             raise InvalidInput(f"Unknown test type {self.type!r}; use one of {', '.join(TYPES)}.")
         if self.severity not in SEVERITIES:
@@ -102,9 +117,20 @@ def _ident(qualified: str) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
 
+def remediation(test_type: str, *, dbt: bool = False) -> str:
+    """What to do about a failure of this type."""
+    return DBT_REMEDIATION if dbt else REMEDIATION.get(test_type, "")
+
+
 def failing_rows_sql(spec: TestSpec, table: str) -> sql.Composable | None:
     """A SELECT of the failing rows for row-level tests; None for table-level ones (freshness, row_count,
-    schema_change)."""
+    schema_change). A dbt test's is dbt's compiled SQL (InvalidInput when it was imported uncompiled)."""
+    if spec.is_dbt:
+        compiled = spec.config.get("sql")
+        if not compiled:
+            raise InvalidInput(f"dbt test {spec.name} was imported without compiled SQL; run `dbt compile` (or"
+                               " build) and import the project again.")
+        return sql.SQL(check_custom_sql(compiled, spec.name))
     t = _ident(table)
     col = sql.Identifier(spec.column) if spec.column else None
     c = spec.config

@@ -14,7 +14,7 @@ from services.core import db
 from services.core.errors import NotFound
 from services.core.table_names import resolve_table
 from services.identity.rbac import Permission, authorize
-from services.quality.checks import REMEDIATION
+from services.quality.checks import remediation
 
 LAYER_ORDER = ("gold", "platinum", "silver", "bronze")
 TREND_POINTS = 12
@@ -47,6 +47,8 @@ class ResultRow:
     rows_checked: int | None
     executed_at: datetime
     message: str
+    status: str = ""  # pass, fail, warn, error or skipped
+    source: str = ""  # where the test was written: yaml, page, suggested or dbt
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class ResultDetail(ResultRow):
     remediation: str = ""
     duration_ms: float | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    dbt: dict[str, Any] = field(default_factory=dict)  # dbt's unique id, status, message, invocation of a dbt result
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,14 @@ def _layer_rank(schema: str) -> int:
     return LAYER_ORDER.index(schema) if schema in LAYER_ORDER else len(LAYER_ORDER)
 
 
+_STATUS = ("coalesce(r.status, CASE WHEN r.passed THEN 'pass' WHEN r.severity = 'warn' THEN 'warn'"
+           " ELSE 'fail' END)")
 # The latest result of each test (DISTINCT ON over the results of tests that still exist).
 _LATEST = ("SELECT DISTINCT ON (r.test_id) r.id::text, t.schema_name || '.' || t.table_name, r.test_name,"
            " r.test_type, r.column_name, r.severity, r.dimension, r.passed, r.failing_rows, r.rows_checked,"
-           " r.executed_at, coalesce(r.details ->> 'message', '') FROM ip_workbench.dq_test_results r"
-           " JOIN ip_workbench.dq_tests d ON d.id = r.test_id JOIN ip_workbench.tables t ON t.id = r.table_id")
+           " r.executed_at, coalesce(r.details ->> 'message', ''), " + _STATUS + " AS status, d.source"
+           " FROM ip_workbench.dq_test_results r JOIN ip_workbench.dq_tests d ON d.id = r.test_id"
+           " JOIN ip_workbench.tables t ON t.id = r.table_id")
 
 
 def scorecards(actor: Any, *, layer: str | None = None) -> list[Scorecard]:
@@ -110,7 +116,7 @@ def scorecards(actor: Any, *, layer: str | None = None) -> list[Scorecard]:
     cards = []
     for table_id, schema, name, value, owner in tables:
         results = latest.get(table_id, [])
-        failing = sorted(r[3] for r in results if not r[8])
+        failing = sorted(r[3] for r in results if not r[8] and r[13] != "skipped")
         cards.append(Scorecard(
             table=f"{schema}.{name}", layer=schema, score=float(value) if value is not None else None,
             trend=[v for _at, v in sorted(trends.get(table_id, []))], tests_total=len(results),
@@ -120,7 +126,7 @@ def scorecards(actor: Any, *, layer: str | None = None) -> list[Scorecard]:
 
 
 def _row(row: tuple) -> ResultRow:
-    return ResultRow(*row[:8], *row[8:12])
+    return ResultRow(*row[:14])
 
 
 def table_scorecard(actor: Any, qualified: str) -> TableScorecard:
@@ -157,12 +163,14 @@ def results(actor: Any, *, table: str | None = None, status: str | None = None, 
     with db.connection() as conn:
         table_id = resolve_table(conn, table).id if table else None
         rows = conn.execute(
-            f"SELECT * FROM ({_LATEST} WHERE (%s::uuid IS NULL OR r.table_id = %s::uuid)"
-            " ORDER BY r.test_id, r.executed_at DESC) latest WHERE (%s::text IS NULL OR passed = (%s = 'passed'))"
-            " AND (%s::text IS NULL OR dimension = %s) AND (%s::text IS NULL OR severity = %s)"
-            " ORDER BY passed, executed_at DESC LIMIT %s",
-            (table_id, table_id, status, status, dimension, dimension, severity, severity,
-             max(1, min(limit, 2000)))).fetchall()
+            f"SELECT * FROM ({_LATEST} WHERE (%(table)s::uuid IS NULL OR r.table_id = %(table)s::uuid)"
+            " ORDER BY r.test_id, r.executed_at DESC) latest"
+            " WHERE (%(st)s::text IS NULL OR (%(st)s = 'passed' AND passed)"
+            " OR (%(st)s = 'failed' AND NOT passed AND status <> 'skipped') OR status = %(st)s)"
+            " AND (%(dim)s::text IS NULL OR dimension = %(dim)s) AND (%(sev)s::text IS NULL OR severity = %(sev)s)"
+            " ORDER BY passed, executed_at DESC LIMIT %(limit)s",
+            {"table": table_id, "st": status, "dim": dimension, "sev": severity,
+             "limit": max(1, min(limit, 2000))}).fetchall()
     return [_row(r) for r in rows]
 
 
@@ -174,14 +182,18 @@ def result_detail(actor: Any, result_id: str) -> ResultDetail:
             row = conn.execute(
                 "SELECT r.id::text, t.schema_name || '.' || t.table_name, r.test_name, r.test_type, r.column_name,"
                 " r.severity, r.dimension, r.passed, r.failing_rows, r.rows_checked, r.executed_at,"
-                " coalesce(r.details ->> 'message', ''), coalesce(r.sql, ''), coalesce(r.sample_rows, '[]'),"
-                " r.duration_ms, coalesce(d.config, '{}') FROM ip_workbench.dq_test_results r"
+                " coalesce(r.details ->> 'message', ''), " + _STATUS + ", coalesce(d.source, ''),"
+                " coalesce(r.sql, ''), coalesce(r.sample_rows, '[]'),"
+                " r.duration_ms, coalesce(d.config, '{}'), coalesce(r.details, '{}')"
+                " FROM ip_workbench.dq_test_results r"
                 " JOIN ip_workbench.tables t ON t.id = r.table_id LEFT JOIN ip_workbench.dq_tests d ON d.id = r.test_id"
                 " WHERE r.id = %s::uuid", (result_id,)).fetchone()
         except psycopg.errors.InvalidTextRepresentation:
             row = None
     if row is None:
         raise NotFound("That test result no longer exists.")
-    return ResultDetail(*row[:12], sql=row[12], sample=row[13],
-                        remediation="" if row[7] else REMEDIATION.get(row[3], ""),
-                        duration_ms=float(row[14]) if row[14] is not None else None, config=row[15])
+    dbt = row[13] == "dbt"
+    return ResultDetail(*row[:14], sql=row[14], sample=row[15],
+                        remediation="" if row[7] else remediation(row[3], dbt=dbt),
+                        duration_ms=float(row[16]) if row[16] is not None else None, config=row[17],
+                        dbt=row[18].get("dbt") or {} if dbt else {})

@@ -34,7 +34,7 @@ from services.core.table_names import TableRef, resolve_table
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
 from services.quality import score as scoring
-from services.quality.checks import REMEDIATION, TestSpec, failing_rows_sql
+from services.quality.checks import TestSpec, failing_rows_sql, remediation
 from services.quality.permissions import authorize_quality_run
 from services.sql import roles as query_roles
 from services.sql.output import json_value
@@ -61,6 +61,7 @@ class TestResult:
     message: str = ""
     remediation: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    status: str = ""  # pass, fail, warn or error
 
 
 @dataclass
@@ -309,10 +310,17 @@ def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: 
         rows = reader.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()[0]
         for test_id, spec in tests:
             started = time.perf_counter()
-            query = failing_rows_sql(spec, ref.qualified)
+            try:
+                query = failing_rows_sql(spec, ref.qualified)
+            except InvalidInput as exc:  # a dbt test imported uncompiled: an error result, the others still run
+                results.append(_store(conn, ref, test_id, run_id, actor_label, TestResult(
+                    name=spec.name, type=spec.type, column=spec.column, passed=False, failing_rows=0,
+                    rows_checked=rows, severity=spec.severity, dimension=spec.dimension, sql="", duration_ms=0.0,
+                    message=str(exc), remediation=remediation(spec.type, dbt=True), status="error")))
+                continue
             try:
                 if query is not None:
-                    failing, sample = _sample(reader, query, grouped=spec.type == "unique")
+                    failing, sample = _sample(reader, query, grouped=spec.type == "unique" and not spec.is_dbt)
                     passed, message = failing == 0, f"{failing:,} failing rows of {rows:,}"
                     text, details, checked = query.as_string(reader), {}, rows
                 else:
@@ -326,22 +334,28 @@ def run_tests(ref: TableRef, tests: list[tuple[str, TestSpec]], *, actor_label: 
                                 failing_rows=failing, rows_checked=checked, severity=spec.severity,
                                 dimension=spec.dimension, sql=text,
                                 duration_ms=round((time.perf_counter() - started) * 1000, 2), sample=sample,
-                                message=message, remediation="" if passed else REMEDIATION[spec.type],
-                                details=details)
-            results.append(result)
-            conn.execute(
-                "INSERT INTO ip_workbench.dq_test_results (table_id, test_id, test_name, test_type, column_name,"
-                " severity, dimension, passed, failing_rows, rows_checked, sample_rows, sql, duration_ms, run_id,"
-                " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (ref.id, test_id, spec.name, spec.type, spec.column, spec.severity, spec.dimension, passed, failing,
-                 checked, Jsonb(sample), text, result.duration_ms, run_id,
-                 Jsonb({**details, "message": message, "by": actor_label})))
+                                message=message, remediation="" if passed else remediation(spec.type, dbt=spec.is_dbt),
+                                details=details,
+                                status="pass" if passed else "warn" if spec.severity == "warn" else "fail")
+            results.append(_store(conn, ref, test_id, run_id, actor_label, result))
         outcomes = [scoring.Outcome(r.type, r.severity, r.dimension, r.passed, r.failing_rows, r.rows_checked)
                     for r in results]
         table_score = scoring.score(outcomes)
         conn.execute("UPDATE ip_workbench.tables SET dq_score = %s WHERE id = %s", (table_score, ref.id))
     return TableRun(table=ref.qualified, score=table_score, dimensions=scoring.by_dimension(outcomes), tests=results,
                     run_id=run_id)
+
+
+def _store(conn: psycopg.Connection, ref: TableRef, test_id: str, run_id: str, actor_label: str | None,
+           result: TestResult) -> TestResult:
+    conn.execute(
+        "INSERT INTO ip_workbench.dq_test_results (table_id, test_id, test_name, test_type, column_name,"
+        " severity, dimension, passed, failing_rows, rows_checked, sample_rows, sql, duration_ms, run_id,"
+        " details, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (ref.id, test_id, result.name, result.type, result.column, result.severity, result.dimension, result.passed,
+         result.failing_rows, result.rows_checked, Jsonb(result.sample), result.sql, result.duration_ms, run_id,
+         Jsonb({**result.details, "message": result.message, "by": actor_label}), result.status))
+    return result
 
 
 def latest_score(actor: Any, qualified: str) -> float | None:

@@ -9,6 +9,7 @@ from workbench.cli import (
     alerts,
     apikey,
     catalog,
+    dbt,
     demo,
     genie,
     lineage,
@@ -31,7 +32,7 @@ for command in (setup.db_group, setup.setup, user.user_group, apikey.apikey_grou
                 catalog.catalog_group, lineage.lineage_group, genie.genie_group, demo.demo_group,
                 pipeline.pipeline_group, pipeline.worker_command, quality.dq_group, alerts.alerts_group,
                 setup.secret_key, setup.secrets_group, agent.agent_group, agent.llm_group, agent.costs_command,
-                agent.rate_group, odoo.odoo_group):
+                agent.rate_group, odoo.odoo_group, dbt.dbt_group):
     main.add_command(command)
 
 

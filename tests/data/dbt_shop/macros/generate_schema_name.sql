@@ -1,0 +1,4 @@
+{# Write each folder's models into the layer its config names (bronze, silver, gold), not target_layer. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}
