@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
     python -m bench.run [--only demo,home,sql,sql_overhead,catalog,lineage_extraction,lineage_impact,
-                         llm_gateway,genie,pipelines,quality,agents,integrations,make_run]
+                         llm_gateway,genie,pipelines,quality,agents,integrations,dbt,make_run]
                         [--scales 1,10] [--warm-caches]
 """
 
@@ -15,7 +15,7 @@ os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfil
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
 ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway",
-       "genie", "pipelines", "quality", "agents", "integrations", "make_run")
+       "genie", "pipelines", "quality", "agents", "integrations", "dbt", "make_run")
 
 
 def _demo_warehouse() -> None:
@@ -109,6 +109,11 @@ def main() -> None:
 
             integrations.secret_read_cost()
             integrations.odoo_pull_throughput()
+        if "dbt" in chosen:
+            from bench import dbt
+
+            _demo_warehouse()
+            dbt.run()
         if "make_run" in chosen:
             from bench import make_run
 

@@ -287,6 +287,28 @@ def remove_manual_edge(actor: Any, origin_key: str, *, client_address: str | Non
         mirror_if_configured(conn)
 
 
+def add_edges(conn: psycopg.Connection, origin: str, edges: list[tuple[str, str, str, str, set[tuple[str, str]]]],
+              created_by: str | None = None) -> int:
+    """Insert edges under origin keys that hold none yet, all at once: (origin key, source id, target id, SQL,
+    column pairs) each. Returns the column edges written."""
+    if not edges:
+        return 0
+    keys, sources, targets, texts, _pairs = (list(c) for c in zip(*edges, strict=True))
+    made = {(key, source, target): lineage_id for lineage_id, key, source, target in conn.execute(
+        "INSERT INTO ip_workbench.lineage (source_table_id, target_table_id, transformation_sql, origin, origin_key,"
+        " created_by) SELECT s, t, q, %s, k, %s FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[])"
+        " AS v(s, t, q, k) RETURNING id, origin_key, source_table_id::text, target_table_id::text",
+        (origin, created_by, sources, targets, texts, keys)).fetchall()}
+    written = 0
+    with conn.cursor().copy("COPY ip_workbench.column_lineage (lineage_id, source_table_id, source_column,"
+                            " target_table_id, target_column) FROM STDIN") as copy:
+        for key, source, target, _sql, pairs in edges:
+            for source_column, target_column in sorted(pairs):
+                copy.write_row((made[(key, source, target)], source, source_column, target, target_column))
+                written += 1
+    return written
+
+
 def forget_origin_keys(conn: psycopg.Connection, origin: str, prefix: str, keep: Iterable[str]) -> int:
     """Remove the edges of `origin` whose key starts with `prefix` and is not in `keep` (a source that went
     away); returns how many edges went."""

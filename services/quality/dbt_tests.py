@@ -59,23 +59,20 @@ def apply_tests(conn: psycopg.Connection, project: str, tests: list[DbtTest]) ->
     taken = {(row[0], row[1]) for row in conn.execute(
         "SELECT table_id::text, name FROM ip_workbench.dq_tests WHERE source <> 'dbt' AND table_id = ANY(%s::uuid[])",
         ([t.table_id for t in tests],)).fetchall()}
-    written = 0
-    for test in tests:
-        if (test.table_id, test.name) in taken:
-            continue
-        row = (test.table_id, test.name, test.test_type, test.column, test.config, test.severity, test.dimension)
-        if existing.get(test.unique_id) == row:
-            continue
-        conn.execute(
-            "INSERT INTO ip_workbench.dq_tests (table_id, name, test_type, column_name, config, severity, dimension,"
-            " source, dbt_project, dbt_unique_id) VALUES (%s, %s, %s, %s, %s, %s, %s, 'dbt', %s, %s)"
-            " ON CONFLICT (dbt_project, dbt_unique_id) WHERE dbt_unique_id IS NOT NULL DO UPDATE SET"
-            " table_id = excluded.table_id, name = excluded.name, test_type = excluded.test_type,"
-            " column_name = excluded.column_name, config = excluded.config, severity = excluded.severity,"
-            " dimension = excluded.dimension",
-            (test.table_id, test.name, test.test_type, test.column, Jsonb(test.config), test.severity, test.dimension,
-             project, test.unique_id))
-        written += 1
+    changed = [t for t in tests if (t.table_id, t.name) not in taken and existing.get(t.unique_id) != (
+        t.table_id, t.name, t.test_type, t.column, t.config, t.severity, t.dimension)]
+    if changed:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO ip_workbench.dq_tests (table_id, name, test_type, column_name, config, severity,"
+                " dimension, source, dbt_project, dbt_unique_id) VALUES (%s, %s, %s, %s, %s, %s, %s, 'dbt', %s, %s)"
+                " ON CONFLICT (dbt_project, dbt_unique_id) WHERE dbt_unique_id IS NOT NULL DO UPDATE SET"
+                " table_id = excluded.table_id, name = excluded.name, test_type = excluded.test_type,"
+                " column_name = excluded.column_name, config = excluded.config, severity = excluded.severity,"
+                " dimension = excluded.dimension",
+                [(t.table_id, t.name, t.test_type, t.column, Jsonb(t.config), t.severity, t.dimension, project,
+                  t.unique_id) for t in changed])
+    written = len(changed)
     gone = sorted(set(existing) - {t.unique_id for t in tests})
     if gone:
         written += conn.execute("DELETE FROM ip_workbench.dq_tests WHERE dbt_project = %s AND dbt_unique_id = ANY(%s)",
@@ -129,11 +126,15 @@ def _default_message(result: DbtResult) -> str:
 
 def rescore(conn: psycopg.Connection, table_ids: list[str]) -> None:
     """Each table's score from the latest result of every test it has (skipped results left out)."""
-    for table_id in table_ids:
-        latest = conn.execute(
-            "SELECT DISTINCT ON (r.test_id) r.test_type, r.severity, r.dimension, r.passed, r.failing_rows,"
-            " r.rows_checked FROM ip_workbench.dq_test_results r JOIN ip_workbench.dq_tests d ON d.id = r.test_id"
-            " WHERE r.table_id = %s AND coalesce(r.status, '') <> 'skipped' ORDER BY r.test_id, r.executed_at DESC",
-            (table_id,)).fetchall()
-        value = scoring.score(scoring.Outcome(*row) for row in latest)
-        conn.execute("UPDATE ip_workbench.tables SET dq_score = %s WHERE id = %s", (value, table_id))
+    outcomes: dict[str, list[scoring.Outcome]] = {table_id: [] for table_id in table_ids}
+    for table_id, *row in conn.execute(
+            "SELECT DISTINCT ON (r.test_id) r.table_id::text, r.test_type, r.severity, r.dimension, r.passed,"
+            " r.failing_rows, r.rows_checked FROM ip_workbench.dq_test_results r"
+            " JOIN ip_workbench.dq_tests d ON d.id = r.test_id WHERE r.table_id = ANY(%s::uuid[])"
+            " AND coalesce(r.status, '') <> 'skipped' ORDER BY r.test_id, r.executed_at DESC",
+            (table_ids,)).fetchall():
+        outcomes[table_id].append(scoring.Outcome(*row))
+    scores = [(table_id, scoring.score(found)) for table_id, found in outcomes.items()]
+    conn.execute("UPDATE ip_workbench.tables t SET dq_score = v.score FROM unnest(%s::uuid[], %s::numeric[])"
+                 " AS v(id, score) WHERE t.id = v.id", [list(c) for c in zip(*scores, strict=True)] if scores
+                 else [[], []])

@@ -123,11 +123,16 @@ def _key_prefix(project: str) -> str:
 
 
 def _column_pairs(relation: Relation, target_id: str, upstream: set[str], ids: dict[str, str],
-                  schema: dict[str, list[str]]) -> dict[tuple[str, str], set[tuple[str, str]]]:
+                  columns_of: dict[str, tuple[str, list[str]]], database: str
+                  ) -> dict[tuple[str, str], set[tuple[str, str]]]:
     """{(source id, target id): column pairs} from the compiled SQL, limited to the node's dependencies."""
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {(source, target_id): set() for source in upstream}
     if not relation.compiled_code:
         return pairs
+    schema: dict[str, list[str]] = {}
+    for source in upstream:  # only what the SQL may read: the extractor copies the schema it is given
+        qualified, names = columns_of[source]
+        schema[qualified] = schema[f"{database.lower()}.{qualified}"] = names
     quoted = f'"{relation.schema}"."{relation.identifier}"'
     try:
         found = extract_lineage(f"CREATE TABLE {quoted} AS {relation.compiled_code}", schema=schema)
@@ -145,13 +150,13 @@ def _lineage(conn: psycopg.Connection, found: Artifacts, ids: dict[str, str], co
              database: str, report: ImportReport) -> None:
     """Table edges from depends_on, column edges from compiled SQL; unchanged nodes are not re-read."""
     stored = _stored_lineage(conn, found.project)
-    schema = dict(columns)
-    for relation in found.relations.values():
-        if relation.qualified and relation.unique_id in found.catalog_columns:
-            schema.setdefault(relation.qualified, found.catalog_columns[relation.unique_id])
-    for qualified, names in list(schema.items()):
-        schema[f"{database.lower()}.{qualified}"] = names
-    keys = []
+    columns_of = {table_id: (qualified, columns.get(qualified, [])) for qualified, table_id in ids.items()}
+    for relation in found.relations.values():  # catalog.json's columns where the warehouse has none listed
+        table_id = _matched(relation, ids, database)
+        if table_id and not columns_of[table_id][1] and relation.unique_id in found.catalog_columns:
+            columns_of[table_id] = (columns_of[table_id][0], found.catalog_columns[relation.unique_id])
+    keys: list[str] = []
+    new_edges: list[tuple[str, str, str, str, set[tuple[str, str]]]] = []
     for relation in found.relations.values():
         target_id = _matched(relation, ids, database)
         if target_id is None or not relation.depends_on:
@@ -167,12 +172,19 @@ def _lineage(conn: psycopg.Connection, found: Artifacts, ids: dict[str, str], co
             report.table_edges += len(before[0])
             report.column_edges += before[2]
             continue
-        pairs = _column_pairs(relation, target_id, upstream, ids, schema)
+        pairs = _column_pairs(relation, target_id, upstream, ids, columns_of, database)
+        if before is None:  # new: inserted with the others below
+            new_edges += [(key, source, target, sql, columns) for (source, target), columns in pairs.items()]
+            continue
         recorded = lineage_store.record_edges(conn, pairs, origin=ORIGIN, origin_key=key,
                                               sql_for=lambda _t, text=sql: text)
         report.table_edges += recorded.table_edges
         report.column_edges += recorded.column_edges
         report.written += recorded.table_edges + recorded.column_edges if recorded.written else 0
+    added = lineage_store.add_edges(conn, ORIGIN, new_edges)
+    report.table_edges += len(new_edges)
+    report.column_edges += added
+    report.written += len(new_edges) + added
     report.written += lineage_store.forget_origin_keys(conn, ORIGIN, _key_prefix(found.project), keys)
 
 
