@@ -16,6 +16,7 @@ from workbench.api.routes import (
     agents,
     alerts,
     catalog,
+    dbt,
     genie,
     integrations,
     lineage,
@@ -32,7 +33,8 @@ api.add_middleware(InputLimits)
 api.add_exception_handler(WorkbenchError, errors.workbench_error)
 api.add_exception_handler(RequestValidationError, errors.invalid_request)
 api.add_exception_handler(StarletteHTTPException, errors.http_error)
-for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, session, meta):
+for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, dbt, session,
+               meta):
     api.include_router(routes.router)
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

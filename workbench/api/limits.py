@@ -12,6 +12,8 @@ from urllib.parse import unquote_to_bytes
 from services.core.text import text_problem
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# Routes that take whole files: a dbt project's artifacts run to hundreds of MB.
+LARGE_BODY_BYTES = {"/api/dbt/import": 512 * 1024 * 1024}
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -59,9 +61,10 @@ class InputLimits:
         if problem:
             await _refuse(send, 400, problem)
             return
+        limit = LARGE_BODY_BYTES.get(scope["path"], MAX_BODY_BYTES)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            await _refuse(send, 413, f"Request bodies are limited to {MAX_BODY_BYTES // (1024 * 1024)} MB.")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, 413, f"Request bodies are limited to {limit // (1024 * 1024)} MB.")
             return
         chunks, size, more = [], 0, True
         while more:
@@ -70,8 +73,8 @@ class InputLimits:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                await _refuse(send, 413, f"Request bodies are limited to {MAX_BODY_BYTES // (1024 * 1024)} MB.")
+            if size > limit:
+                await _refuse(send, 413, f"Request bodies are limited to {limit // (1024 * 1024)} MB.")
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
