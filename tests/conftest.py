@@ -44,6 +44,14 @@ def demo_warehouse(migrated) -> None:
         demo.load(1)
 
 
+@pytest.fixture(scope="session")
+def dbt_shop(demo_warehouse):
+    """tests/data/dbt_shop built by a pipeline's dbt node (tests/dbt_shop.py), once per session."""
+    from tests import dbt_shop as shop
+
+    return shop.build()
+
+
 @pytest.fixture
 def operator():
     return current_operator()

@@ -248,7 +248,8 @@ class _NodeRunner:
                 raise QueryFailed("Stopped while dbt ran.", sqlstate="57014")
             if ran.artifacts is not None:
                 report = dbt_importer.apply(ran.artifacts, imported_by=self.pipeline.owner_id,
-                                            label=f"pipeline {self.pipeline.name}", path=str(project))
+                                            label=f"pipeline {self.pipeline.name}", path=str(project),
+                                            log=outcome.lines)
                 outcome.say(f"imported dbt artifacts: {report.models} models, {report.tests} tests,"
                             f" {report.results} results, {report.table_edges} table and {report.column_edges}"
                             f" column edges")

@@ -48,6 +48,7 @@ class DbtResult:
     failures: int | None
     message: str
     execution_time: float | None
+    log: list[str] = field(default_factory=list)  # dbt's log lines about this test, when a run gave them
 
 
 def apply_tests(conn: psycopg.Connection, project: str, tests: list[DbtTest]) -> int:
@@ -105,7 +106,8 @@ def record_results(conn: psycopg.Connection, project: str, invocation_id: str, r
                      invocation_id, Jsonb({"message": result.message or _default_message(result), "by": label,
                                            "dbt": {"unique_id": result.unique_id, "status": result.status,
                                                    "failures": result.failures, "message": result.message,
-                                                   "invocation_id": invocation_id}}), result.status))
+                                                   "invocation_id": invocation_id, "log": result.log}}),
+                     result.status))
     if rows:
         with conn.cursor() as cur:
             cur.executemany(

@@ -7,30 +7,19 @@ bad artifacts change nothing; only engineers and admins import."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from services.catalog import tables as catalog_tables
 from services.core import db
-from services.core.config import settings
 from services.core.errors import InvalidInput, PermissionDenied
-from services.identity import users
-from services.identity.operator import current_operator
 from services.integrations.dbt import importer
-from services.pipelines import runner, runs, store
-from services.pipelines.definition import parse_spec
 from services.quality import runs as quality_runs
 from services.quality import scorecards
+from tests.dbt_shop import OWNER as SHOP_OWNER
 from workbench.cli.main import main as cli
 
-SHOP = Path(__file__).resolve().parent.parent / "data" / "dbt_shop"
-OWNER = "dana@workbench.local"
-PAYMENTS = ("SELECT * FROM (VALUES (1, 101, 'card', 2500), (2, 102, 'gift_card', 1000), (3, 103, 'bank_transfer',"
-            " 12000), (4, 104, 'card', 800), (5, 105, 'card', 4300), (6, 106, 'card', 999))"
-            " AS p(payment_id, order_id, method, amount_cents)")
 RELATIONS = {"seed.workbench_shop.raw_customers": "bronze.raw_customers",
              "seed.workbench_shop.raw_orders": "bronze.raw_orders",
              "source.workbench_shop.shop.shop_payments": "bronze.shop_payments",
@@ -40,36 +29,14 @@ RELATIONS = {"seed.workbench_shop.raw_customers": "bronze.raw_customers",
              "model.workbench_shop.customer_orders": "gold.customer_orders"}
 
 
-def _user(email: str, role: str):
-    found = users.find_by_email(email)
-    if found is not None:
-        return found
-    return users.create_user(current_operator(), email, role, full_name=email.split("@")[0],
-                             password="correct-horse-battery").user
+@pytest.fixture(scope="module")
+def built(dbt_shop) -> dict:
+    return {"status": dbt_shop.status, "run_id": dbt_shop.run_id, "artifacts": dbt_shop.artifacts}
 
 
 @pytest.fixture(scope="module")
-def engineer(demo_warehouse):
-    _user(OWNER, "engineer")  # the models' meta.owner
-    return _user("dbt-engineer@example.com", "engineer")
-
-
-@pytest.fixture(scope="module")
-def built(engineer):
-    """The pipeline run once: bronze payments → dbt build of the shop project."""
-    project = settings().dbt_projects_dir / "shop"
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(SHOP, project)
-    spec = {"name": "dbt shop", "domain": "shop", "definition": {
-        "nodes": [{"id": "payments", "type": "bronze", "position": {"x": 0, "y": 0},
-                   "data": {"label": "Payments", "target": "bronze.shop_payments", "sql": PAYMENTS}},
-                  {"id": "shop", "type": "silver", "position": {"x": 250, "y": 0},
-                   "data": {"label": "Silver Transform (dbt)", "dbt": {"project": "shop", "command": "build"}}}],
-        "edges": [{"id": "e1", "source": "payments", "target": "shop"}]}}
-    store.apply(engineer, parse_spec(spec))
-    started = runs.start(engineer, "dbt shop")
-    status = runner.execute(started.id, "test")
-    return {"status": status, "run_id": started.id, "artifacts": importer.kept_artifacts(project)}
+def engineer(dbt_shop):
+    return dbt_shop.engineer
 
 
 def _run_results(built) -> dict:
@@ -100,8 +67,8 @@ def test_descriptions_show_with_their_dbt_origin_and_owner(built, engineer):
     assert table.dbt_description == "One row per customer, names joined and emails lower-cased."
     assert table.shown_description == table.dbt_description and table.description_origin == "dbt"
     assert table.dbt_project == "workbench_shop"
-    assert table.owner_email == OWNER  # meta.owner under config
-    assert catalog_tables.get_table(engineer, "gold.customer_orders").owner_email == OWNER  # top-level meta
+    assert table.owner_email == SHOP_OWNER  # meta.owner under config
+    assert catalog_tables.get_table(engineer, "gold.customer_orders").owner_email == SHOP_OWNER  # top-level meta
     email = next(c for c in table.columns if c.name == "email")
     assert email.shown_description == "Lower-cased email address." and email.description_origin == "dbt"
     source = catalog_tables.get_table(engineer, "bronze.shop_payments")
@@ -169,6 +136,10 @@ def test_the_failed_dbt_test_has_its_dbt_message_on_its_detail(built, engineer):
     assert detail.message == "Got 1 result, configured to fail if != 0"
     assert detail.dbt["status"] == "fail" and detail.dbt["unique_id"].startswith("test.workbench_shop.")
     assert "customer_orders" in detail.sql and detail.source == "dbt"
+    log = "\n".join(detail.dbt["log"])  # dbt's own lines about this test, from the node's streamed log
+    assert "FAIL 1 assert_every_customer_has_ordered" in log
+    assert "Failure in test assert_every_customer_has_ordered" in log and "Got 1 result" in log
+    assert "unique_customer_orders_customer_id" not in log
     assert detail.remediation.startswith("Read dbt's message")
 
 

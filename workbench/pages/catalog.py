@@ -6,6 +6,7 @@ import reflex as rx
 
 from workbench.components.shell import page_frame
 from workbench.formatting import NULL
+from workbench.pages.catalog_dbt import import_button, import_dialog
 from workbench.state.catalog import SORT_LABELS, CatalogState
 
 S = CatalogState
@@ -40,6 +41,7 @@ def _toolbar() -> rx.Component:
         ),
         rx.cond(S.can_edit, rx.button(rx.icon("refresh-cw", size=14), "Sync now", on_click=S.sync_now,
                                       loading=S.syncing, id="sync-catalog", variant="soft")),
+        rx.cond(S.can_edit, import_button()),
         width="100%", align="center", spacing="3", wrap="wrap",
     )
 
@@ -134,17 +136,29 @@ def _stat(label: str, value: rx.Var, *extra: rx.Component) -> rx.Component:
                      spacing="0", min_width="120px")
 
 
+def _dbt_badge(element_id: str | None = None, class_name: str = "") -> rx.Component:
+    """The mark of a description that comes from a dbt project's docs."""
+    return rx.badge("dbt", color_scheme="orange", variant="soft", size="1", title="Documented in dbt",
+                    class_name=class_name, **({"id": element_id} if element_id else {}))
+
+
 def _description() -> rx.Component:
     shown = rx.vstack(
         rx.hstack(
             rx.text(rx.cond(S.detail["description"] != "", S.detail["description"], "No description yet."),
                     size="2", id="table-description"),
+            rx.cond(S.detail["origin"] == "dbt", _dbt_badge("dbt-badge")),
             rx.cond(S.can_edit, rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1",
                                                on_click=S.start_edit_description, id="edit-description",
                                                aria_label="Edit description")),
             align="start", spacing="2", width="100%"),
-        rx.cond((S.detail["ours"] == "") & (S.detail["db_comment"] != ""),
+        rx.cond(S.detail["origin"] == "database",
                 rx.text("From the database comment.", size="1", color_scheme="gray")),
+        rx.cond(S.detail["origin"] == "dbt",
+                rx.text("From the dbt docs of ", rx.code(S.detail["dbt_model"], variant="ghost"),
+                        "; a description written here wins.", size="1", color_scheme="gray", id="dbt-origin")),
+        rx.cond((S.detail["ours"] != "") & (S.detail["dbt"] != ""),
+                rx.text("dbt: ", S.detail["dbt"], size="1", color_scheme="gray", id="dbt-description")),
         rx.cond((S.detail["ours"] != "") & (S.detail["db_comment"] != ""),
                 rx.text("Database comment: ", S.detail["db_comment"], size="1", color_scheme="gray")),
         spacing="1", width="100%")
@@ -175,6 +189,7 @@ def _column_row(col: rx.Var) -> rx.Component:
                 rx.button("Cancel", type="button", size="1", variant="soft", on_click=S.cancel_edit),
                 spacing="1", width="100%"), on_submit=S.save_column, width="100%"),
             rx.hstack(rx.text(col["description"], size="1", class_name="column-description"),
+                      rx.cond(col["origin"] == "dbt", _dbt_badge(class_name="column-dbt-badge")),
                       rx.cond(S.can_edit, rx.icon_button(
                           rx.icon("pencil", size=12), variant="ghost", size="1",
                           on_click=S.start_edit_column(col["name"]), class_name="edit-column",
@@ -289,4 +304,5 @@ def catalog_page() -> rx.Component:
                       min_width="0"),
             align="start", spacing="4", width="100%"),
         _ddl_dialog(),
+        import_dialog(),
     )

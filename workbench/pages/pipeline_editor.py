@@ -52,6 +52,22 @@ def _field(label: str, control: rx.Component) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), control, spacing="1", width="100%")
 
 
+def _dbt_fields(node: rx.Var, editable: rx.Var) -> rx.Component:
+    """A silver or gold node that runs a dbt project (a folder under the dbt projects folder) instead of SQL."""
+    return rx.vstack(
+        rx.text("…or run a dbt project instead of SQL (its folder under the dbt projects folder; the run imports"
+                " its docs, lineage, tests and results):", size="1", color_scheme="gray"),
+        rx.hstack(
+            rx.input(value=node["dbt_project"], on_change=S.set_dbt_project, read_only=editable,
+                     placeholder="project folder, e.g. shop", id="node-dbt-project", width="200px"),
+            rx.select(["build", "run", "test", "seed"], value=node["dbt_command"], on_change=S.set_dbt_command,
+                      disabled=editable, id="node-dbt-command"),
+            rx.input(value=node["dbt_select"], on_change=S.set_dbt_select, read_only=editable,
+                     placeholder="--select (all), e.g. staging+ tag:daily", id="node-dbt-select", width="100%"),
+            spacing="2", width="100%"),
+        spacing="1", width="100%")
+
+
 def _node_panel() -> rx.Component:
     node = S.selected
     editable = ~S.can_edit
@@ -62,15 +78,15 @@ def _node_panel() -> rx.Component:
                   width="100%", align="center"),
         _field("Label", rx.input(value=node["label"], on_change=S.set_label, read_only=editable, id="node-label",
                                  width="100%")),
-        _field("Target (schema.table)", rx.input(value=node["target"], on_change=S.set_target, read_only=editable,
-                                                 id="node-target", width="100%")),
-        rx.hstack(
+        rx.cond(node["dbt_project"] == "", _field("Target (schema.table)", rx.input(
+            value=node["target"], on_change=S.set_target, read_only=editable, id="node-target", width="100%"))),
+        rx.cond(node["dbt_project"] == "", rx.hstack(
             _field("Materialization", rx.select(["table", "view", "incremental"], value=node["materialization"],
                                                 on_change=S.set_materialization, disabled=editable,
                                                 id="node-materialization")),
             _field("Unique key (incremental merge)", rx.input(value=node["unique_key"], on_change=S.set_unique_key,
                                                               read_only=editable, id="node-unique-key")),
-            width="100%", spacing="3"),
+            width="100%", spacing="3")),
         rx.cond(
             node["type"] == "custom",
             _field("Python: define run(conn) returning a list of dicts", rx.text_area(
@@ -102,9 +118,10 @@ def _node_panel() -> rx.Component:
                                  width="100%"),
                         spacing="2", width="100%"),
                     spacing="1", width="100%")),
-                _field("SQL (one SELECT; Ctrl/Cmd-Enter validates)", sql_editor(
+                rx.cond(node["type"] != "bronze", _dbt_fields(node, editable)),
+                rx.cond(node["dbt_project"] == "", _field("SQL (one SELECT; Ctrl/Cmd-Enter validates)", sql_editor(
                     value=node["sql"], revision=S.sql_revision, schema=S.completion, on_change=S.set_sql,
-                    on_run=S.run_sql_shortcut, height="220px", id="node-sql")),
+                    on_run=S.run_sql_shortcut, height="220px", id="node-sql"))),
                 spacing="2", width="100%"),
         ),
         rx.cond(S.selected_edges.length() > 0, rx.vstack(

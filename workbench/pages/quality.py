@@ -89,7 +89,21 @@ def test_detail_modal() -> rx.Component:
                       rx.badge(D.detail["dimension"], variant="soft"), rx.text(D.detail["table"], size="2"),
                       spacing="2", align="center"),
             rx.text(D.detail["message"], size="2", id="detail-message"),
-            rx.text("SQL that finds the failing rows", weight="bold", size="2"),
+            rx.cond(D.detail["source"] == "dbt", rx.callout(rx.vstack(
+                rx.hstack(rx.badge("dbt", color_scheme="orange"), rx.code(D.detail["dbt_id"], variant="ghost"),
+                          spacing="2", align="center"),
+                rx.text("dbt says: ", rx.cond(D.detail["dbt_message"] != "", D.detail["dbt_message"],
+                                               D.detail["dbt_status"]), size="2", id="detail-dbt-message"),
+                rx.text("invocation ", D.detail["dbt_invocation"], size="1", color_scheme="gray"),
+                spacing="1"), icon="file-text", color_scheme="orange", size="1", id="detail-dbt")),
+            rx.cond(D.detail["dbt_log"] != "", rx.vstack(
+                rx.text("dbt's log of this test", weight="bold", size="2"),
+                rx.el.pre(D.detail["dbt_log"], id="detail-dbt-log", style={
+                    "fontSize": "12px", "whiteSpace": "pre-wrap", "margin": 0, "padding": "8px",
+                    "background": "var(--gray-2)", "borderRadius": "6px", "width": "100%"}),
+                spacing="1", width="100%")),
+            rx.text(rx.cond(D.detail["source"] == "dbt", "dbt's compiled SQL (its rows are the failing ones)",
+                            "SQL that finds the failing rows"), weight="bold", size="2"),
             rx.code_block(D.detail["sql"], language="sql", wrap_long_lines=True, width="100%"),
             rx.cond(D.detail["remediation"] != "", rx.callout(D.detail["remediation"], icon="wrench", size="1",
                                                               id="detail-remediation")),
@@ -107,12 +121,19 @@ def test_detail_modal() -> rx.Component:
         max_width="900px", id="test-detail"), open=D.detail_open)
 
 
+RESULT_FILTERS = ["all", "failed", "passed", "warn", "error", "skipped"]
+
+
 def _result_row(row: rx.Var, *, with_table: bool) -> rx.Component:
     cells = [rx.table.cell(rx.link(row["table"], href=row["href"]))] if with_table else []
     return rx.table.row(
         *cells,
-        rx.table.cell(rx.button(row["test"], on_click=D.open_detail(row["id"]), class_name="result-link",
-                                variant="ghost", size="2")),
+        rx.table.cell(rx.hstack(
+            rx.button(row["test"], on_click=D.open_detail(row["id"]), class_name="result-link", variant="ghost",
+                      size="2"),
+            rx.cond(row["source"] == "dbt", rx.badge("dbt", color_scheme="orange", variant="soft", size="1",
+                                                     class_name="result-dbt-badge")),
+            spacing="1", align="center")),
         rx.table.cell(row["column"]),
         rx.table.cell(rx.badge(row["status"], color_scheme=row["colour"])),
         rx.table.cell(row["failing"], " / ", row["checked"]),
@@ -142,7 +163,7 @@ def results_page() -> rx.Component:
             rx.input(placeholder="schema.table", value=S.table, on_change=S.set_table, on_blur=S.refresh,
                      id="results-table", width="260px"),
             rx.text("Status", size="2"),
-            rx.select(["all", "failed", "passed"], value=S.status, on_change=S.set_status, id="results-status"),
+            rx.select(RESULT_FILTERS, value=S.status, on_change=S.set_status, id="results-status"),
             rx.text("Dimension", size="2"),
             rx.select(["all", *DIMENSIONS], value=S.dimension, on_change=S.set_dimension, id="results-dimension"),
             rx.text("Severity", size="2"),

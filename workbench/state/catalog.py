@@ -185,6 +185,8 @@ class CatalogState(ServiceCalls, rx.State):
             "name": f"{table.schema_name}.{table.table_name}", "kind": table.kind.replace("_", " "),
             "description": table.shown_description, "ours": table.description or "",
             "db_comment": table.db_comment or "", "owner": table.owner_email or "",
+            "origin": table.description_origin, "dbt": table.dbt_description or "",
+            "dbt_model": table.dbt_unique_id or "",
             "rows": formatting.rows(table.exact_row_count if exact else table.row_count, exact),
             "rows_note": "counted" if exact else "estimated by the planner",
             "size": formatting.size(table.size_bytes), "updated": formatting.when(table.last_updated),
@@ -192,7 +194,8 @@ class CatalogState(ServiceCalls, rx.State):
         }
         self.columns = [{"name": c.name, "type": c.data_type, "key": "PK" if c.is_primary_key else "",
                          "nullable": "yes" if c.is_nullable else "no", "default": c.column_default or "",
-                         "description": c.shown_description, "ours": c.description or ""} for c in table.columns]
+                         "description": c.shown_description, "ours": c.description or "",
+                         "origin": c.description_origin} for c in table.columns]
 
     def close_detail(self):
         self.selected, self.detail, self.columns = "", {}, []

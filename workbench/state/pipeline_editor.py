@@ -26,10 +26,15 @@ UNDO_DEPTH = 50
 PYTHON_TEMPLATE = ("def run(conn):\n    rows = conn.execute('SELECT 1 AS one').fetchall()\n"
                    "    return [{'one': r[0]} for r in rows]\n")
 NODE_FIELDS = ("label", "sql", "target", "materialization", "unique_key", "python", "upload_id", "upload_format",
-               "odoo_model", "odoo_fields", "odoo_domain")
+               "odoo_model", "odoo_fields", "odoo_domain", "dbt_project", "dbt_command", "dbt_select")
 
 
 def _node_json(node: dict[str, Any]) -> dict[str, Any]:
+    if node["type"] != "custom" and node.get("dbt_project", "").strip():
+        return {"id": node["id"], "type": node["type"], "position": {"x": node["x"], "y": node["y"]},
+                "data": {"label": node["label"], "dbt": {"project": node["dbt_project"].strip(),
+                                                         "command": node.get("dbt_command") or "build",
+                                                         "select": node.get("dbt_select", "").strip()}}}
     data: dict[str, Any] = {"label": node["label"], "target": node["target"],
                             "materialization": node["materialization"]}
     if node["type"] == "custom":
@@ -61,7 +66,9 @@ def _from_definition(definition: dict[str, Any]) -> tuple[list[dict[str, Any]], 
               "materialization": n.materialization, "unique_key": ", ".join(n.unique_key), "python": n.python,
               "upload_id": n.upload_id or "", "upload_format": n.upload_format or "", "odoo_model": n.odoo_model or "",
               "odoo_fields": ", ".join(n.odoo_fields or ()),
-              "odoo_domain": json.dumps(list(n.odoo_domain)) if n.odoo_domain else "", "x": n.x, "y": n.y}
+              "odoo_domain": json.dumps(list(n.odoo_domain)) if n.odoo_domain else "",
+              "dbt_project": n.dbt_project or "", "dbt_command": n.dbt_command, "dbt_select": n.dbt_select,
+              "x": n.x, "y": n.y}
              for n in parsed.nodes]
     edges = [{"id": e.id, "source": e.source, "target": e.target} for e in parsed.edges]
     return nodes, edges
@@ -205,7 +212,8 @@ class PipelineEditorState(ServiceCalls, rx.State):
             "id": node_id, "type": kind, "label": f"{kind.title()} {number}", "sql": "",
             "target": f"{DEFAULT_LAYER[kind]}.{base}_{kind}_{number}", "materialization": "table", "unique_key": "",
             "python": PYTHON_TEMPLATE if kind == "custom" else "", "upload_id": "", "upload_format": "",
-            "odoo_model": "", "odoo_fields": "", "odoo_domain": "", "x": float(x), "y": float(y)}]
+            "odoo_model": "", "odoo_fields": "", "odoo_domain": "", "dbt_project": "", "dbt_command": "build",
+            "dbt_select": "", "x": float(x), "y": float(y)}]
         self.selected_id = node_id
         self.sql_revision += 1
         self._refresh_completion()
@@ -280,6 +288,15 @@ class PipelineEditorState(ServiceCalls, rx.State):
 
     def set_odoo_domain(self, value: str):
         self._set_field("odoo_domain", value)
+
+    def set_dbt_project(self, value: str):
+        self._set_field("dbt_project", value)
+
+    def set_dbt_command(self, value: str):
+        self._set_field("dbt_command", value)
+
+    def set_dbt_select(self, value: str):
+        self._set_field("dbt_select", value)
 
     def set_sql(self, value: str):
         """The editor's text (it owns the text while typing; no revision bump)."""

@@ -45,11 +45,16 @@ def table_href(table: str) -> str:
     return f"/quality/table?name={quote(table)}"
 
 
+STATUS_WORDS = {"pass": "passed", "fail": "failed", "warn": "warn", "error": "error", "skipped": "skipped"}
+STATUS_COLOURS = {"pass": "green", "fail": "red", "warn": "amber", "error": "red", "skipped": "gray"}
+
+
 def _result_row(row: scorecards.ResultRow) -> dict[str, str]:
     share = "" if not row.rows_checked else f"{100 * (1 - (row.failing_rows or 0) / row.rows_checked):.1f}%"
     return {"id": row.id, "table": row.table, "href": table_href(row.table), "test": row.test, "type": row.type,
             "column": row.column or "", "severity": row.severity or "", "dimension": row.dimension or "",
-            "status": "passed" if row.passed else "failed", "colour": "green" if row.passed else "red",
+            "status": STATUS_WORDS.get(row.status, "passed" if row.passed else "failed"),
+            "colour": STATUS_COLOURS.get(row.status, "green" if row.passed else "red"), "source": row.source,
             "failing": f"{row.failing_rows or 0:,}", "checked": f"{row.rows_checked or 0:,}", "share": share,
             "at": when(row.executed_at), "message": row.message}
 
@@ -69,6 +74,10 @@ class TestDetailState(ServiceCalls, rx.State):
             return
         self.detail = {**_result_row(found), "sql": found.sql, "remediation": found.remediation,
                        "duration": f"{found.duration_ms or 0:.0f} ms",
+                       "dbt_id": found.dbt.get("unique_id") or "", "dbt_message": found.dbt.get("message") or "",
+                       "dbt_status": found.dbt.get("status") or "",
+                       "dbt_invocation": found.dbt.get("invocation_id") or "",
+                       "dbt_log": "\n".join(found.dbt.get("log") or []),
                        "lineage": f"/lineage?table={quote(found.table)}"}
         self.sample_columns = list(found.sample[0]) if found.sample else []
         self.sample_rows = [["NULL" if r.get(c) is None else str(r.get(c)) for c in self.sample_columns]

@@ -10,6 +10,7 @@ imports after the run its owner was allowed to start."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ from services.quality import dbt_tests
 
 log = logging.getLogger("workbench.dbt")
 ORIGIN = "dbt"
+MAX_LOG_LINES = 40
+_LOG_STAMP = re.compile(r"^\d\d:\d\d:\d\d  ")
+_LOG_BLOCK = re.compile(r"^(?:Failure|Warning|Error) in test (\S+)")
 
 
 @dataclass
@@ -195,8 +199,32 @@ def _owners(conn: psycopg.Connection, found: Artifacts) -> dict[str, str]:
         (emails,)).fetchall()} if emails else {}
 
 
-def apply(found: Artifacts, *, imported_by: str | None, label: str, path: str | None = None) -> ImportReport:
-    """Write the artifacts into catalog, lineage and quality (no permission check: callers check theirs)."""
+def test_log_lines(found: Artifacts, log: list[str]) -> dict[str, list[str]]:
+    """The lines of a dbt run's log about each test: its progress lines and, for a failure, warning or error,
+    the block dbt prints at the end (its message and where the compiled SQL was)."""
+    by_name = {t.name: t.unique_id for t in found.tests}
+    lines: dict[str, list[str]] = {}
+    block: str | None = None
+    for line in log:
+        body = _LOG_STAMP.sub("", line, count=1)
+        head = _LOG_BLOCK.match(body)
+        if head and head.group(1) in by_name:
+            block = by_name[head.group(1)]
+        elif block is not None and body.strip() and not body.startswith("  "):
+            block = None
+        if block is not None:
+            lines.setdefault(block, []).append(line)
+            continue
+        named = next((by_name[word] for word in body.split() if word in by_name), None)
+        if named is not None:
+            lines.setdefault(named, []).append(line)
+    return {unique_id: found_lines[:MAX_LOG_LINES] for unique_id, found_lines in lines.items()}
+
+
+def apply(found: Artifacts, *, imported_by: str | None, label: str, path: str | None = None,
+          log: list[str] | None = None) -> ImportReport:
+    """Write the artifacts into catalog, lineage and quality (no permission check: callers check theirs).
+    `log`: the dbt run's log, whose lines about each test go onto its result."""
     _sync_if_missing(found)
     report = ImportReport(models=found.count("model"), seeds=found.count("seed"), snapshots=found.count("snapshot"),
                           sources=found.count("source"), project=found.project, dbt_version=found.dbt_version)
@@ -224,7 +252,9 @@ def apply(found: Artifacts, *, imported_by: str | None, label: str, path: str | 
         report.written += dbt_tests.apply_tests(conn, found.project, tests)
         report.tests = len(tests)
         if found.invocation_id and found.results:
-            results = [dbt_tests.DbtResult(r.unique_id, r.status, r.failures, r.message, r.execution_time)
+            lines = test_log_lines(found, log or [])
+            results = [dbt_tests.DbtResult(r.unique_id, r.status, r.failures, r.message, r.execution_time,
+                                           lines.get(r.unique_id, []))
                        for r in found.results]
             report.results, written = dbt_tests.record_results(conn, found.project, found.invocation_id, results,
                                                                label=label)
