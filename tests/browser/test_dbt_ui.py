@@ -79,6 +79,7 @@ def test_the_pipeline_editor_shows_the_dbt_node(page: Page, dbt_shop):
     page.goto(f"/pipelines/editor?name={PIPELINE.replace(' ', '%20')}")
     page.locator(".react-flow__node", has_text="Silver Transform (dbt)").click()
     expect(page.locator("#node-dbt-project")).to_have_value("shop")
+    expect(page.locator(".react-flow__node", has_text="Silver Transform (dbt)")).to_contain_text("dbt build shop")
     expect(page.locator("#node-target")).to_have_count(0)
     expect(page.locator("#node-sql")).to_have_count(0)
     screenshot(page, "pipeline-editor-dbt")

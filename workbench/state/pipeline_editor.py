@@ -159,7 +159,9 @@ class PipelineEditorState(ServiceCalls, rx.State):
     @rx.var
     def canvas_nodes(self) -> list[dict[str, Any]]:
         """Nodes as the canvas draws them, with Guardian's (or a run's) verdict."""
-        return [{"id": n["id"], "type": n["type"], "label": n["label"], "target": n["target"], "x": n["x"],
+        return [{"id": n["id"], "type": n["type"], "label": n["label"], "x": n["x"],
+                 "target": f"dbt {n.get('dbt_command') or 'build'} {n['dbt_project']}"
+                 if n.get("dbt_project", "").strip() and n["type"] != "custom" else n["target"],
                  "y": n["y"], "status": self.statuses.get(n["id"], ""), "note": self.notes.get(n["id"], ""),
                  "selected": n["id"] == self.selected_id} for n in self.nodes]
 
