@@ -1,4 +1,5 @@
-"""dbt projects: what an import of a dbt project's artifacts adds to the catalog (descriptions of dbt origin,
+"""dbt projects: a third query role (dbt: the writer's rights plus temporary tables) for pipelines' dbt nodes;
+what an import of a dbt project's artifacts adds to the catalog (descriptions of dbt origin,
 shown under ours and over the database's comments), lineage (origin 'dbt') and data quality (tests of
 source 'dbt', typed by their generic test's name, with run_results statuses), and one row per project.
 
@@ -17,6 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.execute("""
+ALTER TABLE ip_workbench.query_roles DROP CONSTRAINT query_roles_kind_check,
+    ADD CONSTRAINT query_roles_kind_check CHECK (kind IN ('reader', 'writer', 'dbt'));
+
 CREATE TABLE ip_workbench.dbt_projects (
     name text PRIMARY KEY,
     path text,
@@ -86,6 +90,9 @@ DROP INDEX IF EXISTS ip_workbench.tables_dbt_project_idx;
 ALTER TABLE ip_workbench.table_metadata DROP COLUMN dbt_description;
 ALTER TABLE ip_workbench.tables DROP COLUMN dbt_description, DROP COLUMN dbt_project, DROP COLUMN dbt_unique_id;
 DROP TABLE ip_workbench.dbt_projects;
+DELETE FROM ip_workbench.query_roles WHERE kind = 'dbt';
+ALTER TABLE ip_workbench.query_roles DROP CONSTRAINT query_roles_kind_check,
+    ADD CONSTRAINT query_roles_kind_check CHECK (kind IN ('reader', 'writer'));
 DELETE FROM ip_workbench.catalog_sync_runs WHERE trigger = 'dbt';
 ALTER TABLE ip_workbench.catalog_sync_runs DROP CONSTRAINT catalog_sync_runs_trigger_check,
     ADD CONSTRAINT catalog_sync_runs_trigger_check

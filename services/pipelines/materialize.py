@@ -136,12 +136,12 @@ def _grant(conn: psycopg.Connection, name: sql.Composed, acl: Sequence[tuple[str
 
 
 def _default_grants(conn: psycopg.Connection, name: sql.Composed) -> None:
-    """What a new warehouse table gets: the reader selects, the writer writes."""
+    """What a new warehouse table gets: the reader selects, the writer (and dbt) write."""
     roles = query_roles.stored_roles(conn)
-    reader, writer = (sql.Identifier(roles[k].role_name) for k in ("reader", "writer"))
+    reader, writer, dbt = (sql.Identifier(roles[k].role_name) for k in ("reader", "writer", "dbt"))
     conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(name, reader))
-    conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES ON {} TO {}").format(
-        name, writer))
+    conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES ON {} TO {}, {}").format(
+        name, writer, dbt))
 
 
 def swap(conn: psycopg.Connection, target: Target) -> None:

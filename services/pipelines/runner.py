@@ -241,7 +241,7 @@ class _NodeRunner:
 
         try:
             project = dbt_importer.project_path(node.dbt_project or "")
-            ran = dbt_run.run(project, node.dbt_command, node.dbt_select, self.writer_conninfo,
+            ran = dbt_run.run(project, node.dbt_command, node.dbt_select, query_roles.conninfo_for("dbt"),
                               timeout_s=self.control.remaining_s(), on_line=on_line, on_start=self.control.track,
                               keep_in=dbt_importer.kept_artifacts(project))
             if self.control.reason:

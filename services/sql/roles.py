@@ -1,4 +1,5 @@
-"""The least-privileged Postgres roles user SQL runs as: a reader (viewers) and a writer (engineers, admins).
+"""The least-privileged Postgres roles user SQL runs as: a reader (viewers) and a writer (engineers, admins);
+and the writer's twin for pipelines' dbt nodes, which may also create temporary tables.
 
 They log in with their own credentials, so no statement can switch back to the app's role: they are
 members of nothing. They see the warehouse schemas and never ip_workbench. Their session settings
@@ -48,11 +49,17 @@ def _role(conn: psycopg.Connection, row: tuple) -> QueryRole:
     return QueryRole(kind, role_name, clear)
 
 
+# reader: viewers' SQL. writer: engineers' SQL and pipeline nodes. dbt: a writer that may also create temporary
+# tables (dbt's snapshots and incremental models need them), for pipelines' dbt nodes only — no user SQL runs
+# as it.
+KINDS = ("reader", "writer", "dbt")
+
+
 def ensure_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
-    """Create the reader and writer roles of this database if missing; return their credentials."""
+    """Create the reader, writer and dbt roles of this database if missing; return their credentials."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
     roles: dict[str, QueryRole] = {}
-    for kind in ("reader", "writer"):
+    for kind in KINDS:
         row = conn.execute(_SELECT_ROLES + " WHERE kind = %s", (kind,)).fetchone()
         role = _role(conn, row) if row else QueryRole(kind, _role_name(database, kind), secrets.token_urlsafe(24))
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.role_name,)).fetchone()
@@ -71,16 +78,22 @@ def ensure_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
 def stored_roles(conn: psycopg.Connection) -> dict[str, QueryRole]:
     """The reader and writer as recorded (no DDL, so many processes may ask at once); created when missing."""
     found = {row[0]: _role(conn, row) for row in conn.execute(_SELECT_ROLES).fetchall()}
-    return found if {"reader", "writer"} <= set(found) else ensure_roles(conn)
+    return found if set(KINDS) <= set(found) else ensure_roles(conn)
 
 
 def grant_warehouse_access(conn: psycopg.Connection, schemas: tuple[str, ...] = WAREHOUSE_SCHEMAS) -> None:
-    """Reader: USAGE and SELECT on the warehouse. Writer: that plus writes and CREATE. Neither: ip_workbench."""
+    """Reader: USAGE and SELECT on the warehouse. Writer and dbt: that plus writes and CREATE (dbt also temporary
+    tables). None of them: ip_workbench."""
     roles = ensure_roles(conn)
-    reader, writer = (sql.Identifier(roles[k].role_name) for k in ("reader", "writer"))
+    reader, writer, dbt = (sql.Identifier(roles[k].role_name) for k in KINDS)
     conn.execute("REVOKE ALL ON SCHEMA ip_workbench FROM PUBLIC")
-    conn.execute(sql.SQL("REVOKE ALL ON SCHEMA ip_workbench FROM {}, {}").format(reader, writer))
+    conn.execute(sql.SQL("REVOKE ALL ON SCHEMA ip_workbench FROM {}, {}, {}").format(reader, writer, dbt))
     conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
+        sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0]), dbt))
+    for role in (roles["writer"], roles["dbt"]):  # default privileges FOR a role need membership in it
+        if not _can_act_as(conn, role.role_name):
+            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role.role_name)))
     for schema in schemas:
         exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
         if not exists:
@@ -98,12 +111,17 @@ def grant_warehouse_access(conn: psycopg.Connection, schemas: tuple[str, ...] = 
             "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {w}",
         ]
         for statement in statements:
-            conn.execute(sql.SQL(statement).format(s=s, r=reader, w=writer))
-        # Tables an engineer creates through the writer become readable by viewers too.
-        if not _can_act_as(conn, roles["writer"].role_name):
-            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(writer))
+            for grantee in (writer, dbt):
+                conn.execute(sql.SQL(statement).format(s=s, r=reader, w=grantee))
+        # Tables an engineer creates through the writer become readable by viewers too; the writer's and dbt's
+        # tables are writable by each other (SQL nodes downstream of a dbt model, dbt sources built by SQL nodes).
         conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {w} IN SCHEMA {s} GRANT SELECT ON TABLES TO {r}")
                      .format(w=writer, s=s, r=reader))
+        conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {d} IN SCHEMA {s} GRANT SELECT ON TABLES TO {r}")
+                     .format(d=dbt, s=s, r=reader))
+        for owner, other in ((dbt, writer), (writer, dbt)):
+            conn.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {o} IN SCHEMA {s} GRANT SELECT, INSERT, UPDATE,"
+                                 " DELETE, TRUNCATE, REFERENCES ON TABLES TO {t}").format(o=owner, s=s, t=other))
 
 
 def _can_act_as(conn: psycopg.Connection, role_name: str) -> bool:
@@ -116,8 +134,10 @@ IDLE_IN_TRANSACTION = "15min"
 
 
 def pinned_settings(kind: str) -> dict[str, str]:
-    """The role-level settings every session of the reader or writer starts with (and returns to)."""
-    wanted = {"statement_timeout": f"{int(settings().statement_timeout_s * 1000)}ms", "search_path": SEARCH_PATH,
+    """The role-level settings every session of a query role starts with (and returns to). dbt's statements
+    are pipeline work: they get the pipeline's time limit, not the SQL editor's."""
+    timeout_s = settings().pipeline_timeout_s if kind == "dbt" else settings().statement_timeout_s
+    wanted = {"statement_timeout": f"{int(timeout_s * 1000)}ms", "search_path": SEARCH_PATH,
               "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION}
     if kind == "reader":
         wanted["default_transaction_read_only"] = "on"
@@ -159,7 +179,7 @@ def hardening_gaps(conn: psycopg.Connection) -> list[str]:
     """Rights the query roles still hold that migration 0010 meant to take (empty when all is in place)."""
     roles = ensure_roles(conn)
     gaps = []
-    for role in roles.values():
+    for kind, role in roles.items():
         gaps += [f"{role.role_name} may run {row[0]}" for row in conn.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace"
             " AND p.proname = ANY(%s) AND has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
@@ -167,8 +187,8 @@ def hardening_gaps(conn: psycopg.Connection) -> list[str]:
         if conn.execute("SELECT has_table_privilege(%s, 'pg_catalog.pg_stat_activity', 'SELECT')",
                         (role.role_name,)).fetchone()[0]:
             gaps.append(f"{role.role_name} may read pg_stat_activity")
-        if conn.execute("SELECT has_database_privilege(%s, current_database(), 'TEMPORARY')",
-                        (role.role_name,)).fetchone()[0]:
+        if kind != "dbt" and conn.execute("SELECT has_database_privilege(%s, current_database(), 'TEMPORARY')",
+                                          (role.role_name,)).fetchone()[0]:
             gaps.append(f"{role.role_name} may create temporary tables")
     return gaps
 

@@ -36,7 +36,8 @@ def test_the_catalog_shows_dbt_descriptions_and_an_engineer_imports(page: Page, 
         [str(dbt_shop.artifacts / "manifest.json"), str(dbt_shop.artifacts / "run_results.json")])
     expect(page.locator("#dbt-selected")).to_contain_text("run_results.json")
     page.locator("#dbt-import-files").click()
-    expect(page.locator("#dbt-summary")).to_contain_text("workbench_shop: 4 models, 2 seeds", timeout=60_000)
+    expect(page.locator("#dbt-summary")).to_contain_text("workbench_shop: 5 models, 2 seeds, 1 snapshots",
+                                                         timeout=60_000)
     expect(page.locator("#dbt-summary")).to_contain_text("nothing had changed")
     expect(page.locator("#dbt-projects")).to_contain_text("workbench_shop")
     page.fill("#dbt-folder", "../elsewhere")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -17,6 +18,7 @@ from services.core.errors import InvalidInput, PermissionDenied
 from services.integrations.dbt import importer
 from services.quality import runs as quality_runs
 from services.quality import scorecards
+from services.sql import roles as query_roles
 from tests.dbt_shop import OWNER as SHOP_OWNER
 from workbench.cli.main import main as cli
 
@@ -26,7 +28,9 @@ RELATIONS = {"seed.workbench_shop.raw_customers": "bronze.raw_customers",
              "model.workbench_shop.stg_customers": "silver.stg_customers",
              "model.workbench_shop.stg_orders": "silver.stg_orders",
              "model.workbench_shop.stg_payments": "silver.stg_payments",
-             "model.workbench_shop.customer_orders": "gold.customer_orders"}
+             "model.workbench_shop.customer_orders": "gold.customer_orders",
+             "model.workbench_shop.daily_orders": "gold.daily_orders",
+             "snapshot.workbench_shop.customers_snapshot": "silver.customers_snapshot"}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +66,18 @@ def test_the_dbt_node_fails_on_the_failing_test_and_streams_dbt_s_log(built):
     assert "PASS=" in logs and "imported dbt artifacts" in logs
 
 
+def test_the_second_run_merges_the_incremental_model_and_the_snapshot(built):
+    with db.connection() as conn:
+        logs = conn.execute("SELECT logs FROM ip_workbench.job_run_nodes WHERE job_run_id = %s AND node_id = 'shop'",
+                            (built["run_id"],)).fetchone()[0]
+        days = conn.execute("SELECT count(*), count(DISTINCT order_date) FROM gold.daily_orders").fetchone()
+        versions = conn.execute("SELECT count(*) FROM silver.customers_snapshot").fetchone()[0]
+    assert "OK created sql incremental model gold.daily_orders" in logs
+    assert "OK snapshotted silver.customers_snapshot" in logs
+    assert days[0] == days[1] == 6  # merged on order_date: no day twice
+    assert versions == 5  # nothing changed between the runs: one version per customer
+
+
 def test_descriptions_show_with_their_dbt_origin_and_owner(built, engineer):
     table = catalog_tables.get_table(engineer, "silver.stg_customers")
     assert table.dbt_description == "One row per customer, names joined and emails lower-cased."
@@ -93,7 +109,7 @@ def test_lineage_equals_the_manifest_s_dependencies(built):
             " JOIN ip_workbench.lineage l ON l.id = c.lineage_id AND l.origin = 'dbt'"
             " JOIN ip_workbench.tables s ON s.id = c.source_table_id"
             " JOIN ip_workbench.tables t ON t.id = c.target_table_id").fetchall())
-    assert found == expected and len(expected) == 6
+    assert found == expected and len(expected) == 8
     for edge in [("bronze.raw_customers.first_name", "silver.stg_customers.full_name"),
                  ("bronze.raw_customers.email", "silver.stg_customers.email"),
                  ("bronze.shop_payments.method", "silver.stg_payments.payment_method"),
@@ -171,7 +187,8 @@ def test_a_second_import_writes_nothing(built, engineer):
     before = _state()
     report = importer.import_folder(engineer, built["artifacts"])
     assert report.written == 0
-    assert (report.models, report.seeds, report.sources, report.tests, report.results) == (4, 2, 1, 14, 14)
+    assert (report.models, report.seeds, report.snapshots, report.sources, report.tests, report.results) == \
+        (5, 2, 1, 1, 14, 14)
     assert _state() == before
 
 
@@ -182,7 +199,8 @@ def test_cli_json_has_exactly_the_contract_keys(built, engineer):
     contract = ["models", "seeds", "snapshots", "sources", "columns_described", "table_edges", "column_edges",
                 "tests", "results"]
     assert list(found)[:9] == contract
-    assert found["models"] == 4 and found["table_edges"] == 6 and found["column_edges"] >= 8
+    assert found["models"] == 5 and found["snapshots"] == 1 and found["table_edges"] == 8
+    assert found["column_edges"] >= 8
     assert found["columns_described"] == 17 and found["written"] == 0
 
 
@@ -210,7 +228,7 @@ def test_a_model_removed_from_the_manifest_disappears(built, engineer, tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     try:
         report = importer.import_folder(engineer, tmp_path)
-        assert report.models == 3 and report.written > 0
+        assert report.models == 4 and report.written > 0
         table = catalog_tables.get_table(engineer, "silver.stg_payments")
         assert table.dbt_description is None and table.dbt_project is None
         assert all(c.dbt_description is None for c in table.columns)
@@ -255,3 +273,16 @@ def test_only_engineers_and_admins_import(built, make_user):
 def test_the_page_s_server_folders_stay_inside_the_projects_folder(built, engineer):
     with pytest.raises(InvalidInput, match="outside it"):
         importer.import_folder(engineer, "../../", within_projects_dir=True)
+
+
+def test_the_dbt_role_is_the_writer_plus_temporary_tables(demo_warehouse):
+    with psycopg.connect(query_roles.conninfo_for("dbt"), autocommit=True) as conn:
+        conn.execute("CREATE TEMPORARY TABLE dbt_scratch (a int)")  # snapshots and incremental models need this
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM ip_workbench.users")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_advisory_lock(1)")
+        timeout = conn.execute("SHOW statement_timeout").fetchone()[0]
+    assert timeout == "10min"  # the pipeline's limit (WORKBENCH_PIPELINE_TIMEOUT_S), not the SQL editor's 30 s
+    with db.connection() as conn:
+        assert query_roles.hardening_gaps(conn) == []

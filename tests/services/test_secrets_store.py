@@ -70,7 +70,7 @@ def test_rotation_moves_every_secret_to_the_new_key(admin, migrated, monkeypatch
     old_key, new_key = secrets._key_text(), secrets.new_key()
     try:
         counts = secrets.rotate(new_key)
-        assert counts["ip_workbench.query_roles"] == 2 and counts["ip_workbench.secrets"] >= 2
+        assert counts["ip_workbench.query_roles"] == 3 and counts["ip_workbench.secrets"] >= 2
         assert counts["ip_workbench.alert_channels"] >= 1
         monkeypatch.setenv("WORKBENCH_SECRET_KEY", new_key)
         secrets.verify_key()
