@@ -84,3 +84,17 @@ def test_the_pipeline_editor_shows_the_dbt_node(page: Page, dbt_shop):
     expect(page.locator("#node-target")).to_have_count(0)
     expect(page.locator("#node-sql")).to_have_count(0)
     screenshot(page, "pipeline-editor-dbt")
+
+
+def test_lineage_draws_the_dbt_edges(page: Page, dbt_shop, make_user):
+    viewer, password = make_user("viewer")
+    _signed_in(page, viewer.email, password)
+    page.goto("/lineage?table=gold.customer_orders")
+    edge = page.locator(".react-flow__edge[data-id='silver.stg_payments->gold.customer_orders']")
+    expect(edge).to_have_count(1, timeout=30_000)
+    edge.dispatch_event("click")
+    expect(page.locator("#edge-path")).to_have_text("silver.stg_payments → gold.customer_orders")
+    step = page.locator(".edge-step").first
+    expect(step).to_contain_text("dbt")
+    expect(step).to_contain_text("order_payments")  # dbt's compiled SQL
+    screenshot(page, "lineage-dbt")

@@ -102,11 +102,13 @@ def test_lineage_equals_the_manifest_s_dependencies(built):
         found = set(conn.execute(
             "SELECT s.schema_name || '.' || s.table_name, t.schema_name || '.' || t.table_name"
             " FROM ip_workbench.lineage l JOIN ip_workbench.tables s ON s.id = l.source_table_id"
-            " JOIN ip_workbench.tables t ON t.id = l.target_table_id WHERE l.origin = 'dbt'").fetchall())
+            " JOIN ip_workbench.tables t ON t.id = l.target_table_id WHERE l.origin = 'dbt'"
+            " AND l.origin_key LIKE 'dbt:workbench\\_shop:%'").fetchall())
         columns = set(conn.execute(
             "SELECT s.schema_name || '.' || s.table_name || '.' || c.source_column,"
             " t.schema_name || '.' || t.table_name || '.' || c.target_column FROM ip_workbench.column_lineage c"
             " JOIN ip_workbench.lineage l ON l.id = c.lineage_id AND l.origin = 'dbt'"
+            " AND l.origin_key LIKE 'dbt:workbench\\_shop:%'"
             " JOIN ip_workbench.tables s ON s.id = c.source_table_id"
             " JOIN ip_workbench.tables t ON t.id = c.target_table_id").fetchall())
     assert found == expected and len(expected) == 8

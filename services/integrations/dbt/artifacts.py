@@ -149,7 +149,7 @@ def _columns(node: dict[str, Any], where: str) -> dict[str, str]:
 
 def _compiled(node: dict[str, Any]) -> str | None:
     code = node.get("compiled_code", node.get("compiled_sql"))
-    return code if isinstance(code, str) and code.strip() else None
+    return code.strip() if isinstance(code, str) and code.strip() else None
 
 
 def _relation(unique_id: str, node: dict[str, Any]) -> Relation:

@@ -199,7 +199,7 @@ def _owners(conn: psycopg.Connection, found: Artifacts) -> dict[str, str]:
         (emails,)).fetchall()} if emails else {}
 
 
-def test_log_lines(found: Artifacts, log: list[str]) -> dict[str, list[str]]:
+def log_lines_per_test(found: Artifacts, log: list[str]) -> dict[str, list[str]]:
     """The lines of a dbt run's log about each test: its progress lines and, for a failure, warning or error,
     the block dbt prints at the end (its message and where the compiled SQL was)."""
     by_name = {t.name: t.unique_id for t in found.tests}
@@ -252,7 +252,7 @@ def apply(found: Artifacts, *, imported_by: str | None, label: str, path: str | 
         report.written += dbt_tests.apply_tests(conn, found.project, tests)
         report.tests = len(tests)
         if found.invocation_id and found.results:
-            lines = test_log_lines(found, log or [])
+            lines = log_lines_per_test(found, log or [])
             results = [dbt_tests.DbtResult(r.unique_id, r.status, r.failures, r.message, r.execution_time,
                                            lines.get(r.unique_id, []))
                        for r in found.results]
