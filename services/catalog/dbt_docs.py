@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import psycopg
 
 from services.catalog import search as catalog_search
+from services.core import db
 
 
 @dataclass(frozen=True)
@@ -57,20 +58,20 @@ def apply(conn: psycopg.Connection, project: str, docs: list[TableDocs]) -> Appl
             "UPDATE ip_workbench.tables t SET dbt_description = v.description, dbt_project = v.project,"
             " dbt_unique_id = v.unique_id FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[])"
             " AS v(id, description, project, unique_id) WHERE t.id = v.id",
-            [list(c) for c in zip(*table_rows, strict=True)])
+            db.as_arrays(table_rows, 4))
     owners = [(d.table_id, d.owner_id) for d in docs if d.owner_id and d.table_id in current
               and not current[d.table_id][3]]
     if owners:
         conn.execute("UPDATE ip_workbench.tables t SET owner = v.owner FROM unnest(%s::uuid[], %s::uuid[])"
                      " AS v(id, owner) WHERE t.id = v.id AND t.owner IS NULL",
-                     [list(c) for c in zip(*owners, strict=True)])
+                     db.as_arrays(owners, 2))
     column_rows, described = _column_changes(conn, project, wanted, current)
     if column_rows:
         conn.execute(
             "UPDATE ip_workbench.table_metadata m SET dbt_description = v.description"
             " FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS v(table_id, name, description)"
             " WHERE m.table_id = v.table_id AND m.column_name = v.name",
-            [list(c) for c in zip(*column_rows, strict=True)])
+            db.as_arrays(column_rows, 3))
     changed = sorted({r[0] for r in table_rows} | {r[0] for r in column_rows})
     if changed:
         catalog_search.store_documents(conn, changed)

@@ -6,9 +6,10 @@ import logging
 import shutil
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -107,3 +108,8 @@ def server_version() -> str:
     """The server's version string, a cheap liveness check."""
     with connection() as conn:
         return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def as_arrays(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows → one list per column, for `unnest(%s::type[], …)` (empty lists when there are no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]

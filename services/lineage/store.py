@@ -293,7 +293,7 @@ def add_edges(conn: psycopg.Connection, origin: str, edges: list[tuple[str, str,
     column pairs) each. Returns the column edges written."""
     if not edges:
         return 0
-    keys, sources, targets, texts, _pairs = (list(c) for c in zip(*edges, strict=True))
+    keys, sources, targets, texts, _pairs = db.as_arrays(edges, 5)
     made = {(key, source, target): lineage_id for lineage_id, key, source, target in conn.execute(
         "INSERT INTO ip_workbench.lineage (source_table_id, target_table_id, transformation_sql, origin, origin_key,"
         " created_by) SELECT s, t, q, %s, k, %s FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[])"

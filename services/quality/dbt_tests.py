@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.core import db
 from services.quality import score as scoring
 from services.quality.checks import DBT_DIMENSION
 
@@ -138,5 +139,4 @@ def rescore(conn: psycopg.Connection, table_ids: list[str]) -> None:
         outcomes[table_id].append(scoring.Outcome(*row))
     scores = [(table_id, scoring.score(found)) for table_id, found in outcomes.items()]
     conn.execute("UPDATE ip_workbench.tables t SET dq_score = v.score FROM unnest(%s::uuid[], %s::numeric[])"
-                 " AS v(id, score) WHERE t.id = v.id", [list(c) for c in zip(*scores, strict=True)] if scores
-                 else [[], []])
+                 " AS v(id, score) WHERE t.id = v.id", db.as_arrays(scores, 2))
