@@ -73,6 +73,7 @@ class _Source:
 class _Scope:
     sources: dict[str, _Source]  # alias → source, in FROM order
     using: set[str] = field(default_factory=set)  # columns joined with USING / NATURAL
+    joins: list[exp.Join] = field(default_factory=list)  # every join, nested ones included
 
 
 def _ident(node: exp.Expression | str | None) -> str:
@@ -189,26 +190,62 @@ class _Extractor:
                  outer: list[_Scope], start: dict[str, _Source] | None = None) -> _Scope:
         scope = _Scope(dict(start or {}))
         from_ = select.args.get("from_") or select.args.get("from")
-        nodes: list[exp.Expression] = []
         if from_ is not None:
-            nodes.append(from_.this)
-            nodes.extend(from_.expressions or [])
-        for node in nodes:
-            alias, source = self.source_for(node, ctes, [scope, *outer])
-            scope.sources[alias] = source
+            for node in [from_.this, *(from_.expressions or [])]:
+                self._add_from_item(scope, node, ctes, outer)
         for join in select.args.get("joins") or []:
-            alias, source = self.source_for(join.this, ctes, [scope, *outer])
-            if join.args.get("using"):
-                scope.using.update(_ident(u) for u in join.args["using"])
-            if (join.args.get("method") or "").upper() == "NATURAL":
-                right = {c for c, _o in source.expand()}
-                left = {c for s in scope.sources.values() for c, _o in s.expand()}
-                scope.using.update(right & left - {"*"})
-            scope.sources[alias] = source
+            self._add_join(scope, join, ctes, outer)
         for using in select.args.get("using") or []:  # DELETE ... USING
-            alias, source = self.source_for(using, ctes, [scope, *outer])
-            scope.sources[alias] = source
+            self._add_from_item(scope, using, ctes, outer)
         return scope
+
+    @staticmethod
+    def _parenthesised(node: exp.Expression) -> bool:
+        """`(t)`, `(a JOIN b ON …)`, `((x) AS y JOIN c USING (id))`: parentheses around FROM items, not a subquery."""
+        if not isinstance(node, exp.Subquery):
+            return False
+        inner = node.this
+        if isinstance(inner, exp.Table):
+            return True
+        return isinstance(inner, exp.Subquery) and bool(
+            inner.args.get("alias") or inner.args.get("joins") or node.args.get("joins")
+            or _Extractor._parenthesised(inner))
+
+    def _add_from_item(self, scope: _Scope, node: exp.Expression, ctes: dict[str, _Source], outer: list[_Scope]
+                       ) -> None:
+        """One FROM item (a join tree in parentheses at any depth included) and the joins that follow it."""
+        if self._parenthesised(node):
+            before = set(scope.sources)
+            self._add_from_item(scope, node.this, ctes, outer)
+            alias = _ident(node.args["alias"].this) if isinstance(node.args.get("alias"), exp.TableAlias) else ""
+            if alias:  # `(a JOIN b USING (id)) AS j`: j stands for the whole join
+                joined = _Source(None, derived={})
+                for key, source in scope.sources.items():
+                    if key not in before:
+                        for name, origins in source.expand():
+                            if name == "*":
+                                joined.star_tables |= {t for t, _c in origins if t}
+                            else:
+                                joined.derived.setdefault(name, set()).update(origins)
+                scope.sources[alias] = joined
+        else:
+            alias, source = self.source_for(node, ctes, [scope, *outer])
+            if not alias:
+                alias = f"#{len(scope.sources)}"  # unaliased subqueries must not hide each other
+            scope.sources[alias] = source
+        for join in node.args.get("joins") or []:
+            self._add_join(scope, join, ctes, outer)
+
+    def _add_join(self, scope: _Scope, join: exp.Join, ctes: dict[str, _Source], outer: list[_Scope]) -> None:
+        before = set(scope.sources)
+        left = {c for s in scope.sources.values() for c, _o in s.expand()}
+        self._add_from_item(scope, join.this, ctes, outer)
+        scope.joins.append(join)
+        if join.args.get("using"):
+            scope.using.update(_ident(u) for u in join.args["using"])
+        if (join.args.get("method") or "").upper() == "NATURAL":
+            right = {c for key, s in scope.sources.items() if key not in before for c, _o in s.expand()}
+            scope.using.update(right & left - {"*"})
 
     # ---- columns and expressions -------------------------------------------------------------------
     def column(self, column: exp.Column, scope: _Scope, outer: list[_Scope]) -> set[Origin]:
@@ -254,6 +291,8 @@ class _Extractor:
         """Every source column an expression uses (scalar subqueries included)."""
         if isinstance(node, exp.Column):
             return set() if isinstance(node.this, exp.Star) else self.column(node, scope, outer)
+        if isinstance(node, exp.Count) and (node.this is None or isinstance(node.this, exp.Star | exp.Literal)):
+            return self._whole_rows(scope)
         if isinstance(node, _QUERY_TYPES):
             inner = node.this if isinstance(node, exp.Subquery) else node
             found: set[Origin] = set()
@@ -265,12 +304,26 @@ class _Extractor:
             found |= self.expression(child, scope, ctes, outer)
         return found
 
+    @staticmethod
+    def _whole_rows(scope: _Scope) -> set[Origin]:
+        """count(*) depends on every row of the tables in scope: an edge from each table's `*`."""
+        found: set[Origin] = set()
+        for source in scope.sources.values():
+            if source.table:
+                found.add((source.table, "*"))
+                continue
+            tables = set(source.star_tables)
+            for origins in (source.derived or {}).values():
+                tables |= {t for t, _c in origins if t}
+            found |= {(t, "*") for t in tables}
+        return found
+
     def _filters(self, node: exp.Expression, scope: _Scope, ctes: dict[str, _Source], outer: list[_Scope]) -> None:
         """Subqueries in WHERE, HAVING, ON … are read too (their tables are sources)."""
         for key in ("where", "having", "qualify"):
             if node.args.get(key) is not None:
                 self.expression(node.args[key], scope, ctes, outer)
-        for join in node.args.get("joins") or []:
+        for join in scope.joins:
             if join.args.get("on") is not None:
                 self.expression(join.args["on"], scope, ctes, outer)
 
@@ -319,9 +372,11 @@ class _Extractor:
             left = self.query(node.left, ctes, outer)
             right = self.query(node.right, ctes, outer)
             merged = [(name, set(origins)) for name, origins in left]
-            for index, (_name, origins) in enumerate(right):
+            for index, (name, origins) in enumerate(right):
                 if index < len(merged):
                     merged[index][1].update(origins)
+                else:  # a later branch wider than the first: its extra columns are not lost
+                    merged.append((name, set(origins)))
             return merged
         if isinstance(node, exp.Values):
             width = max((len(t.expressions) for t in node.expressions if isinstance(t, exp.Tuple)), default=1)
@@ -340,13 +395,14 @@ class _Extractor:
         columns: list[tuple[str, set[Origin]]] = []
         for item in node.expressions:
             if isinstance(item, exp.Star):
-                seen: set[str] = set()
+                seen: dict[str, set[Origin]] = {}
                 for source in scope.sources.values():
                     for name, origins in source.expand():
                         if name in scope.using and name in seen:
+                            seen[name].update(origins)  # a USING column is listed once, from both sides
                             continue
-                        seen.add(name)
-                        columns.append((name, origins))
+                        seen[name] = set(origins)
+                        columns.append((name, seen[name]))
                 continue
             if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
                 source = scope.sources.get(_ident(item.args.get("table")))
@@ -388,11 +444,16 @@ class _Extractor:
             for table in node.args.get("tables") or ([node.this] if isinstance(node.this, exp.Table) else []):
                 if table_name(table) in self.created:  # dropping a table before building it is a reset
                     self.dropped.add(table_name(table))
-        elif isinstance(node, exp.Select) and node.args.get("into") is not None:
-            into = node.args["into"]
-            target = table_name(into.this)
+        elif isinstance(node, exp.Alter):
+            self.alter(node)
+        elif isinstance(node, exp.Copy):
+            self.copy(node)
+        elif isinstance(node, exp.Select | exp.SetOperation) and self._leftmost(node).args.get("into") is not None:
             node = node.copy()
-            node.set("into", None)
+            first = self._leftmost(node)
+            into = first.args["into"]
+            target = table_name(into.this)
+            first.set("into", None)
             columns = self.query(node, ctes, [])
             self.created.add(target)
             if into.args.get("temporary"):
@@ -402,7 +463,64 @@ class _Extractor:
             self.connect(target, None, columns)
         elif isinstance(node, _QUERY_TYPES):
             self.query(node, {}, [])
-        # Anything else (SET, GRANT, COMMENT, ALTER, TRUNCATE, COPY …) moves no data between tables.
+        # Anything else (SET, GRANT, COMMENT, TRUNCATE …) moves no data between tables.
+
+    @staticmethod
+    def _leftmost(node: exp.Expression) -> exp.Expression:
+        """The first SELECT of a set operation (where `SELECT … INTO t … UNION …` keeps its INTO)."""
+        while isinstance(node, exp.SetOperation):
+            node = node.this
+        return node.this if isinstance(node, exp.Subquery) else node
+
+    def alter(self, node: exp.Alter) -> None:
+        """`ALTER TABLE t RENAME TO u` after writing t: what the script wrote is u from then on."""
+        if not isinstance(node.this, exp.Table):
+            return
+        old = table_name(node.this)
+        for action in node.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
+                new = table_name(action.this)
+                if "." not in new and "." in old:  # the new name stays in the old one's schema
+                    new = f"{old.rsplit('.', 1)[0]}.{new}"
+                self._rename_table(old, new)
+                old = new
+            elif isinstance(action, exp.RenameColumn) and old in self.writes:
+                before, after = _ident(action.this.this), _ident(action.args["to"].this)
+                self.edges = {(st, sc, tt, after if tt == old and tc == before else tc)
+                              for st, sc, tt, tc in self.edges}
+                if old in self.schema:
+                    self.schema[old] = [after if c == before else c for c in self.schema[old]]
+
+    def _rename_table(self, old: str, new: str) -> None:
+        if old not in self.writes and old not in self.created:
+            return  # renaming a table the script did not write moves no data
+        self.writes = [new if t == old else t for t in self.writes]
+        self.edges = {(new if st == old else st, sc, new if tt == old else tt, tc) for st, sc, tt, tc in self.edges}
+        for names in (self.created, self.temporary, self.dropped):
+            if old in names:
+                names.discard(old)
+                names.add(new)
+        if old in self.schema:
+            self.schema[new] = self.schema.pop(old)
+
+    def copy(self, node: exp.Copy) -> None:
+        """COPY t FROM 'file' (the file is a source, t the target); COPY t|(query) TO 'file' the other way."""
+        files = [f.name for f in node.args.get("files") or [] if isinstance(f, exp.Literal) and f.is_string]
+        subject = node.this.this if isinstance(node.this, exp.Schema) else node.this
+        if node.args.get("kind"):  # FROM
+            if isinstance(subject, exp.Table):
+                for path in files:
+                    self.read(path)
+                self.write(table_name(subject))
+            return
+        if isinstance(subject, exp.Table):
+            self.read(table_name(subject))
+            columns = self.query(exp.select("*").from_(subject.copy()), {}, [])
+        else:
+            columns = self.query(subject, {}, [])
+        for path in files:
+            self.write(path)
+            self.connect(path, None, columns)
 
     def insert(self, node: exp.Insert, ctes: dict[str, _Source]) -> None:
         target_node = node.this
@@ -434,6 +552,15 @@ class _Extractor:
         self.created.add(target)
         query = node.expression
         if query is None or not isinstance(query, _QUERY_TYPES):
+            if kind != "TABLE":
+                return
+            like = [p.this for p in [*(properties.expressions if properties is not None else []),
+                                     *(node.this.expressions if isinstance(node.this, exp.Schema) else [])]
+                    if isinstance(p, exp.LikeProperty) and isinstance(p.this, exp.Table)]
+            for source in like:  # CREATE TABLE t (LIKE s): t takes s's columns, not its rows
+                self.read(table_name(source))
+                listed = listed + (self.known_columns(table_name(source)) or [])
+            self.write(target)
             self.remember(target, listed)
             return
         columns = self.query(query, ctes, [])
@@ -504,7 +631,10 @@ class _Extractor:
             incoming = [e for e in edges if e[2] == table]
             outgoing = [e for e in edges if e[0] == table]
             passed = {(i[0], i[1], o[2], o[3]) for i in incoming for o in outgoing
-                      if o[1] == i[3] or "*" in (o[1], i[3])}
+                      if o[1] == i[3] or "*" in (o[1], i[3]) and not (o[1] == "*" and o[3] != "*")}
+            # count(*) over an intermediate table counts the rows of the tables it was made from
+            passed |= {(i[0], "*", o[2], o[3]) for i in incoming for o in outgoing
+                       if o[1] == "*" and o[3] != "*" and i[0]}
             edges = {e for e in edges if table not in (e[0], e[2])} | passed
         reads = frozenset(t for t in self.reads if t not in intermediate)
         writes = frozenset(t for t in self.writes if t not in intermediate)

@@ -104,11 +104,11 @@ INSERT INTO daily (id, amount) WITH recent AS (SELECT id, amount FROM orders) SE
 -- targets: daily
 -- edges: orders.id>daily.id, orders.amount>daily.amount
 
-=== insert count star has no column edge
+=== insert count star is an edge from the table's star
 INSERT INTO counts (region, n) SELECT region, count(*) FROM sales GROUP BY region
 -- sources: sales
 -- targets: counts
--- edges: sales.region>counts.region
+-- edges: sales.region>counts.region, sales.*>counts.n
 
 === insert count of a column
 INSERT INTO counts (region, n) SELECT region, count(DISTINCT customer_id) FROM sales GROUP BY region

@@ -52,10 +52,10 @@ CREATE MATERIALIZED VIEW mv AS SELECT a FROM t WITH NO DATA
 -- targets: mv
 -- edges: t.a>mv.a
 
-=== create table with columns only is not a target
+=== create table with columns only is a target
 CREATE TABLE t (a int, b text)
 -- sources:
--- targets:
+-- targets: t
 
 === create table then insert uses its columns
 CREATE TABLE t (x int, y text); INSERT INTO t SELECT a, b FROM s

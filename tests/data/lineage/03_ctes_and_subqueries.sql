@@ -95,7 +95,7 @@ INSERT INTO out (id) SELECT id FROM a WHERE id NOT IN (SELECT a_id FROM b)
 INSERT INTO out (name, n) SELECT c.name, x.n FROM customers c JOIN (SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id) x ON x.customer_id = c.id
 -- sources: customers, orders
 -- targets: out
--- edges: customers.name>out.name
+-- edges: customers.name>out.name, orders.*>out.n
 
 === subquery with star from a known table
 -- schema: t(a, b)

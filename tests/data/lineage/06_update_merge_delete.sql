@@ -48,6 +48,7 @@ UPDATE t SET flag = true WHERE id IN (SELECT id FROM flagged)
 UPDATE t SET n = x.n FROM (SELECT id, count(*) AS n FROM events GROUP BY id) x WHERE x.id = t.id
 -- sources: events
 -- targets: t
+-- edges: events.*>t.n
 
 === update with a cte
 WITH totals AS (SELECT id, sum(v) AS s FROM facts GROUP BY id) UPDATE t SET total = totals.s FROM totals WHERE totals.id = t.id

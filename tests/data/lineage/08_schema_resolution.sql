@@ -76,22 +76,22 @@ CREATE TABLE t (p int, q int); INSERT INTO t SELECT x, y FROM s
 === star from a table created earlier in the script
 CREATE TABLE mid (a int, b int); INSERT INTO dst SELECT * FROM mid
 -- sources: mid
--- targets: dst
+-- targets: mid, dst
 -- edges: mid.a>dst.a, mid.b>dst.b
 
-=== join using with star and schema lists the column once
+=== join using with star and schema lists the column once from both sides
 -- schema: a(id, x); b(id, y)
 CREATE TABLE j AS SELECT * FROM a JOIN b USING (id)
 -- sources: a, b
 -- targets: j
--- edges: a.id>j.id, a.x>j.x, b.y>j.y
+-- edges: a.id>j.id, b.id>j.id, a.x>j.x, b.y>j.y
 
 === column of an outer query in a correlated scalar subquery
 -- schema: customers(id, name); orders(id, customer_id, amount)
 INSERT INTO out (name, n) SELECT name, (SELECT count(*) FROM orders WHERE customer_id = customers.id) FROM customers
 -- sources: customers, orders
 -- targets: out
--- edges: customers.name>out.name
+-- edges: customers.name>out.name, orders.*>out.n
 
 === quoted mixed case names are lower case
 INSERT INTO "Gold"."Report" ("Total") SELECT "Amount" FROM "Silver"."Sales"
