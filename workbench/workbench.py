@@ -10,7 +10,6 @@ from services.core import secrets
 from services.core.config import settings
 from services.core.scheduler import Scheduler
 from services.identity.rbac import Permission
-from services.llm import local_server
 from services.runtime.jobs import scheduled_jobs
 from services.runtime.worker import BackgroundWorker, default_name
 from workbench.api.app import api
@@ -67,8 +66,7 @@ async def _scheduler():
     finally:
         for worker in workers:
             worker.stop()
-        running.stop()
-        local_server.stop()  # the local model's server, if a Genie question started it
+        running.stop()  # the local model's server is the install's, shared: it stops itself when idle
 
 
 app.register_lifespan_task(_scheduler)

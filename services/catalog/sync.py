@@ -64,18 +64,24 @@ SELECT r.nspname AS schema_name, r.relname AS table_name, r.oid AS relid, r.relk
 FROM ({_RELATIONS}) r JOIN pg_class c ON c.oid = r.oid
 """
 
-_COLUMN_SNAPSHOT = """
-CREATE TEMPORARY TABLE catalog_column_snapshot ON COMMIT DROP AS
-SELECT s.schema_name, s.table_name, a.attname AS column_name,
+# Columns of the tables the catalog already has (new tables' columns are inserted straight from pg_attribute).
+_COLUMNS_OF = """
+SELECT {table_id} AS table_id, a.attname AS column_name,
        format_type(a.atttypid, a.atttypmod) AS data_type, NOT a.attnotnull AS is_nullable,
        coalesce(a.attnum = ANY(p.indkey::int2[]), false) AS is_primary_key,
        pg_get_expr(d.adbin, d.adrelid) AS column_default,
-       col_description(s.relid, a.attnum) AS db_comment, a.attnum::int AS ordinal_position
+       c.description AS db_comment, a.attnum::int AS ordinal_position
 FROM catalog_snapshot s
+JOIN ip_workbench.tables t ON t.schema_name = s.schema_name AND t.table_name = s.table_name
 JOIN pg_attribute a ON a.attrelid = s.relid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_index p ON p.indrelid = s.relid AND p.indisprimary
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description c ON c.objoid = a.attrelid AND c.classoid = 'pg_class'::regclass AND c.objsubid = a.attnum
 """
+_COLUMN_SNAPSHOT = "CREATE TEMPORARY TABLE catalog_column_snapshot ON COMMIT DROP AS" + _COLUMNS_OF.format(
+    table_id="t.id")
+_COLUMN_INSERT = ("INSERT INTO ip_workbench.table_metadata (table_id, column_name, data_type, is_nullable,"
+                  " is_primary_key, column_default, db_comment, ordinal_position)")
 
 # Size is read from the file system only for new tables and ones whose contents changed.
 _SIZE = "CASE WHEN s.relkind IN ('r', 'p', 'm') THEN pg_total_relation_size(s.relid) END"
@@ -115,35 +121,50 @@ def _ids(cursor: psycopg.Cursor) -> set[str]:
 
 
 def _sync_columns(conn: psycopg.Connection) -> tuple[int, int, int, set[str]]:
+    """Columns of the tables the catalog had before this sync: removed, changed and added ones."""
     conn.execute(_COLUMN_SNAPSHOT)
     touched: set[str] = set()
     cursor = conn.execute(
-        "DELETE FROM ip_workbench.table_metadata m USING ip_workbench.tables t WHERE m.table_id = t.id"
-        " AND NOT EXISTS (SELECT 1 FROM catalog_column_snapshot s WHERE s.schema_name = t.schema_name"
-        " AND s.table_name = t.table_name AND s.column_name = m.column_name) RETURNING m.table_id")
+        "DELETE FROM ip_workbench.table_metadata m WHERE NOT EXISTS (SELECT 1 FROM catalog_column_snapshot s"
+        " WHERE s.table_id = m.table_id AND s.column_name = m.column_name) RETURNING m.table_id")
     removed = cursor.rowcount
     touched |= _ids(cursor)
     cursor = conn.execute(
         "UPDATE ip_workbench.table_metadata m SET data_type = s.data_type, is_nullable = s.is_nullable,"
         " is_primary_key = s.is_primary_key, column_default = s.column_default, db_comment = s.db_comment,"
-        " ordinal_position = s.ordinal_position"
-        " FROM catalog_column_snapshot s, ip_workbench.tables t"
-        " WHERE m.table_id = t.id AND t.schema_name = s.schema_name AND t.table_name = s.table_name"
-        f" AND m.column_name = s.column_name AND {_differs('m', _COLUMN_FIELDS)} RETURNING m.table_id")
+        " ordinal_position = s.ordinal_position FROM catalog_column_snapshot s"
+        f" WHERE m.table_id = s.table_id AND m.column_name = s.column_name AND {_differs('m', _COLUMN_FIELDS)}"
+        " RETURNING m.table_id")
     updated = cursor.rowcount
     touched |= _ids(cursor)
     cursor = conn.execute(
-        "INSERT INTO ip_workbench.table_metadata (table_id, column_name, data_type, is_nullable, is_primary_key,"
-        " column_default, db_comment, ordinal_position)"
-        " SELECT t.id, s.column_name, s.data_type, s.is_nullable, s.is_primary_key, s.column_default,"
-        " s.db_comment, s.ordinal_position FROM catalog_column_snapshot s JOIN ip_workbench.tables t"
-        " ON t.schema_name = s.schema_name AND t.table_name = s.table_name"
-        " WHERE NOT EXISTS (SELECT 1 FROM ip_workbench.table_metadata m WHERE m.table_id = t.id"
+        f"{_COLUMN_INSERT} SELECT s.table_id, s.column_name, s.data_type, s.is_nullable, s.is_primary_key,"
+        " s.column_default, s.db_comment, s.ordinal_position FROM catalog_column_snapshot s"
+        " WHERE NOT EXISTS (SELECT 1 FROM ip_workbench.table_metadata m WHERE m.table_id = s.table_id"
         " AND m.column_name = s.column_name) RETURNING table_id")
     added = cursor.rowcount
     touched |= _ids(cursor)
     conn.execute("DROP TABLE catalog_column_snapshot")
     return added, updated, removed, touched
+
+
+def _add_tables(conn: psycopg.Connection) -> tuple[int, int, set[str]]:
+    """Tables the catalog has not seen, then all their columns straight from pg_attribute, in id order
+    (time-ordered ids: both go to the end of their indexes)."""
+    cursor = conn.execute(
+        "INSERT INTO ip_workbench.tables (schema_name, table_name, kind, db_comment, row_count, size_bytes,"
+        " change_counter, last_updated, synced_at)"
+        f" SELECT schema_name, table_name, kind, db_comment, row_count, {_SIZE}, change_counter, now(), now()"
+        " FROM catalog_snapshot s WHERE NOT EXISTS (SELECT 1 FROM ip_workbench.tables t"
+        " WHERE t.schema_name = s.schema_name AND t.table_name = s.table_name)"
+        " ORDER BY s.schema_name, s.table_name RETURNING id")
+    added = _ids(cursor)
+    if not added:
+        return 0, 0, set()
+    columns = conn.execute(
+        f"{_COLUMN_INSERT} SELECT * FROM ({_COLUMNS_OF.format(table_id='t.id')}"
+        " WHERE t.id = ANY(%s::uuid[])) c ORDER BY table_id, ordinal_position", (list(added),)).rowcount
+    return len(added), columns, added
 
 
 def sync_catalog(conn: psycopg.Connection, previous_fingerprint: str | None = None) -> SyncResult:
@@ -152,6 +173,7 @@ def sync_catalog(conn: psycopg.Connection, previous_fingerprint: str | None = No
     With the fingerprint of the last sync and an unchanged structure, only table statistics are read."""
     started = time.perf_counter()
     own = {"own": list(_OWN_OBJECTS)}
+    conn.execute("SET LOCAL work_mem = '64MB'")  # 200k new columns sort in memory, not on disk
     fingerprint = conn.execute(_FINGERPRINT, own).fetchone()[0]
     structure_changed = fingerprint != previous_fingerprint
     conn.execute(_SNAPSHOT, own)
@@ -174,16 +196,11 @@ def sync_catalog(conn: psycopg.Connection, previous_fingerprint: str | None = No
     # A new database comment changes the table's search document; statistics do not.
     touched = {str(row[0]) for row in cursor.fetchall() if row[1]}
     if structure_changed:
-        cursor = conn.execute(
-            "INSERT INTO ip_workbench.tables (schema_name, table_name, kind, db_comment, row_count, size_bytes,"
-            " change_counter, last_updated, synced_at)"
-            f" SELECT schema_name, table_name, kind, db_comment, row_count, {_SIZE}, change_counter, now(), now()"
-            " FROM catalog_snapshot s WHERE NOT EXISTS (SELECT 1 FROM ip_workbench.tables t"
-            " WHERE t.schema_name = s.schema_name AND t.table_name = s.table_name) RETURNING id")
-        added = cursor.rowcount
-        touched |= _ids(cursor)
         columns_added, columns_updated, columns_removed, column_tables = _sync_columns(conn)
         touched |= column_tables
+        added, new_columns, new_tables = _add_tables(conn)
+        columns_added += new_columns
+        touched |= new_tables
     else:
         columns_added = columns_updated = columns_removed = 0
     total = conn.execute("SELECT count(*) FROM ip_workbench.tables").fetchone()[0]

@@ -68,6 +68,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_LLM_BREAKER_OPEN_S", "60"),
     Variable("WORKBENCH_LLM_REQUESTS_PER_MINUTE", "500"),
     Variable("WORKBENCH_LOCAL_LLM_BASE", "unset: the managed local server"),
+    Variable("WORKBENCH_LLM_IDLE_MINUTES", "30"),
     Variable("WORKBENCH_CACHE", "~/.cache/workbench"),
     Variable("LANGFUSE_PUBLIC_KEY", "unset: no tracing"),
     Variable("LANGFUSE_SECRET_KEY", "unset: no tracing"),
@@ -121,6 +122,7 @@ class Settings:
     llm_breaker_open_s: float
     llm_requests_per_minute: int
     local_llm_base: str | None
+    llm_idle_minutes: float
     cache: Path
     langfuse_public_key: str | None
     langfuse_secret_key: str | None
@@ -221,6 +223,7 @@ def _parse(env: dict[str, str]) -> Settings:
         llm_breaker_open_s=read.number("WORKBENCH_LLM_BREAKER_OPEN_S", 60),
         llm_requests_per_minute=read.whole("WORKBENCH_LLM_REQUESTS_PER_MINUTE", 500, minimum=1),
         local_llm_base=read.text("WORKBENCH_LOCAL_LLM_BASE"),
+        llm_idle_minutes=read.number("WORKBENCH_LLM_IDLE_MINUTES", 30, minimum=0.05),
         cache=Path(read.text("WORKBENCH_CACHE") or Path.home() / ".cache" / "workbench").expanduser(),
         langfuse_public_key=read.text("LANGFUSE_PUBLIC_KEY"),
         langfuse_secret_key=read.text("LANGFUSE_SECRET_KEY"),

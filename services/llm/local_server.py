@@ -1,22 +1,25 @@
-"""The llama.cpp OpenAI-compatible server as a managed child process on 127.0.0.1: started on demand,
-health-checked, restarted if it died, stopped with the process that started it, its log kept under
-WORKBENCH_HOME. Processes sharing a WORKBENCH_HOME (several app workers, the CLI, tests) share one server:
-the first starts it and records it in `llm-server.json`; the others use it while it answers (two model
-servers on two cores would each run at a fraction of the speed)."""
+"""The local model's llama.cpp server, one per install (WORKBENCH_HOME): whichever process needs it first
+(the app, `workbench genie ask`, a worker) starts it as a detached process (`services.llm.model_host`),
+records its pid and port in `llm-server.json`, and every other process finds it there. It outlives the
+process that started it, so a CLI question does not load the model again; it stops by itself after
+WORKBENCH_LLM_IDLE_MINUTES without a request. A server whose process died is started again on the next
+call; a file lock makes sure two callers never start two (two model servers on two cores would each run
+at a fraction of the speed)."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from services.core.config import settings
@@ -25,12 +28,24 @@ from services.llm import local_model
 
 ALIAS = "workbench-local"
 START_TIMEOUT_S = 180.0
+HOST_MODULE = "services.llm.model_host"
+HEALTH_PATH = "/workbench/health"  # model_host's own route (that module imports llama.cpp; this one must not)
+RECORD_FILE, LOG_FILE = "llm-server.json", "llm-server.log"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The install's server as its record says, when that process still runs and is our model host."""
+
+    pid: int
+    port: int
+    started_at: float
 
 
 def _answers(port: int) -> bool:
-    """The server on `port` lists our model."""
+    """The model host on `port` answers its health route (it does while it generates) with our model."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH_PATH}", timeout=2) as answer:
             return answer.status == 200 and ALIAS.encode() in answer.read()
     except OSError:
         return False
@@ -42,69 +57,89 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-class LocalModelServer:
-    """The llama.cpp server of this WORKBENCH_HOME: started by this process, or shared from another."""
+def _is_model_host(pid: int) -> bool:
+    """The process runs and is a model host (not a stranger that was given a recycled pid)."""
+    try:
+        return HOST_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
-    def __init__(self, model: Path, log: Path) -> None:
-        self.model, self.log = model, log
-        self.record = log.with_name("llm-server.json")
-        self.process: subprocess.Popen | None = None
-        self.port: int | None = None
+
+class LocalModelServer:
+    """The llama.cpp server of one WORKBENCH_HOME, shared by every process of that home."""
+
+    def __init__(self, model: Path, home: Path, idle_seconds: float) -> None:
+        self.model, self.idle_seconds = model, idle_seconds
+        self.record, self.log = home / RECORD_FILE, home / LOG_FILE
+        self.port: int | None = None  # the server this process last used
+        self._child: subprocess.Popen | None = None  # kept only to reap it when this process started it
         self._lock = threading.Lock()
 
     @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def healthy(self) -> bool:
-        """The server (ours, or the shared one) runs and lists our model."""
-        if self.port is None or (self.process is not None and self.process.poll() is not None):
-            return False
-        return _answers(self.port)
-
-    def _recorded(self) -> tuple[int, int] | None:
-        """(pid, port) of the server recorded for this home when its process still runs."""
+    def recorded(self) -> Recorded | None:
+        """The recorded server when its process still runs."""
+        if self._child is not None:
+            self._child.poll()  # reap our own child once it has left
         try:
-            recorded = json.loads(self.record.read_text())
-            pid, port = int(recorded["pid"]), int(recorded["port"])
-            os.kill(pid, 0)
+            found = json.loads(self.record.read_text())
+            recorded = Recorded(int(found["pid"]), int(found["port"]), float(found.get("started_at") or 0))
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return pid, port
+        return recorded if _is_model_host(recorded.pid) else None
 
     def ensure(self) -> str:
-        """Start the server (again, if it died) or use the one another process of this home runs, and wait
-        until it answers; returns its api_base. A server is asked whether it answers only when it is first
-        used: after that, a running process is enough (a model call that fails is the gateway's to retry)."""
-        with self._lock, self._start_lock():
-            # A running server is trusted (it answered when it started): a busy one may not answer a health
-            # probe while it generates, and starting a second one then would halve both on these cores.
-            if self.process is not None and self.process.poll() is None and self.port is not None:
+        """The shared server's api_base: the recorded one while its process runs (a busy server is trusted,
+        not replaced), else a new one, started and waited for under a lock that all processes share."""
+        with self._lock:
+            recorded = self.recorded()
+            if recorded is not None and recorded.port == self.port:
+                return self.api_base  # the server this process already used, still running
+            with self._start_lock():
+                recorded = self.recorded()
+                if recorded is not None and self._wait(recorded):
+                    self.port = recorded.port
+                    return self.api_base
+                if recorded is not None:  # running but never came up: a hung server is replaced
+                    _terminate(recorded.pid)
+                self._start()
                 return self.api_base
-            recorded = self._recorded()
-            if recorded is not None and self.process is None and recorded[1] == self.port:
-                return self.api_base  # the shared server we use, still running
-            self._stop()
-            if recorded is not None and _answers(recorded[1]):
-                self.port = recorded[1]
-                return self.api_base
-            self.port = _free_port()
-            self.log.parent.mkdir(parents=True, exist_ok=True)
-            with self.log.open("a") as log:
-                log.write(f"\n--- starting on port {self.port} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-            command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", ALIAS,
-                       "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096",
-                       "--n_threads", str(os.cpu_count() or 2)]
-            self.process = subprocess.Popen(command, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-            self.record.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not self.healthy():
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    tail = self.log.read_text()[-1500:]
-                    self._stop()
-                    raise ExternalServiceError(f"The local model server did not start:\n{tail}")
-                time.sleep(0.5)
-            return self.api_base
+
+    def _wait(self, recorded: Recorded) -> bool:
+        """Whether the recorded server answers, waiting while it is still within its start-up time."""
+        deadline = recorded.started_at + START_TIMEOUT_S
+        while True:
+            if _answers(recorded.port):
+                return True
+            if time.time() > deadline or not _is_model_host(recorded.pid):
+                return False
+            time.sleep(0.5)
+
+    def _start(self) -> None:
+        port = _free_port()
+        self.record.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("a") as log:
+            log.write(f"\n--- starting on port {port} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        command = [sys.executable, "-m", HOST_MODULE, "--model", str(self.model), "--alias", ALIAS,
+                   "--port", str(port), "--record", str(self.record), "--idle-seconds", str(self.idle_seconds),
+                   "--n-threads", str(os.cpu_count() or 2)]
+        with self.log.open("a") as log:
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)  # its own session: it outlives this process
+        self._child = child
+        self.record.write_text(json.dumps({"pid": child.pid, "port": port, "started_at": time.time(),
+                                           "model": str(self.model)}))
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(port):
+            if child.poll() is not None or time.monotonic() > deadline:
+                _terminate(child.pid)
+                with contextlib.suppress(OSError):
+                    self.record.unlink()
+                raise ExternalServiceError(f"The local model server did not start:\n{self.log.read_text()[-1500:]}")
+            time.sleep(0.5)
+        self.port = port
 
     @contextlib.contextmanager
     def _start_lock(self):
@@ -117,44 +152,57 @@ class LocalModelServer:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _stop(self) -> None:
-        """Stop our own server (a shared one belongs to the process that started it)."""
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-            with contextlib.suppress(OSError, ValueError):
-                if json.loads(self.record.read_text()).get("pid") == self.process.pid:
-                    self.record.unlink()
-        self.process = None
-        self.port = None
-
     def stop(self) -> None:
-        """Stop the server (the app's shutdown, tests)."""
-        with self._lock:
-            self._stop()
+        """Stop the install's server, whoever started it (tests, `workbench model stop`)."""
+        with self._lock, self._start_lock():
+            recorded = self.recorded()
+            if recorded is not None:
+                _terminate(recorded.pid)
+            with contextlib.suppress(OSError):
+                self.record.unlink()
+            if self._child is not None:
+                self._child.poll()
+            self.port = None
+
+
+def _terminate(pid: int) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _is_model_host(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        if _is_model_host(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 _server: LocalModelServer | None = None
 _server_lock = threading.Lock()
 
 
-def api_base_on_demand() -> str | None:
-    """The running server's api_base, starting it when the model is prepared; None when it is not."""
+def _shared() -> LocalModelServer:
     global _server
+    with _server_lock:
+        home = settings().home
+        if _server is None or _server.record.parent != home:
+            _server = LocalModelServer(local_model.model_path(), home, settings().llm_idle_minutes * 60)
+        return _server
+
+
+def api_base_on_demand() -> str | None:
+    """The shared server's api_base, starting it when the model is prepared; None when it is not."""
     if not (local_model.model_ready() and local_model.llama_cpp_installed()):
         return None
-    with _server_lock:
-        if _server is None:
-            _server = LocalModelServer(local_model.model_path(), settings().home / "llm-server.log")
-            atexit.register(_server.stop)
-    return _server.ensure()
+    return _shared().ensure()
+
+
+def running() -> Recorded | None:
+    """The install's server when one runs (status pages, tests)."""
+    return _shared().recorded()
 
 
 def stop() -> None:
-    """Stop this process's server, if it started one."""
-    if _server is not None:
-        _server.stop()
+    """Stop the install's server, if one runs."""
+    _shared().stop()

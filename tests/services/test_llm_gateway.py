@@ -4,6 +4,7 @@ and what llm_requests and cost_tracker record."""
 
 from __future__ import annotations
 
+import pathlib
 import time
 
 import pytest
@@ -172,15 +173,39 @@ def test_traces_go_to_langfuse_only_when_keys_are_set(peer, monkeypatch):
 
 
 @pytest.mark.model
-def test_processes_of_one_home_share_the_local_model_server(local_model):
-    """A second process (another app worker, the CLI) uses the server the first started instead of loading
-    the model again on the same cores."""
+def test_two_processes_asking_at_once_share_one_model_server(local_model):
+    """Two processes (an app worker and `workbench genie ask`, say) asking the local model at the same moment,
+    with no server running yet: one model host starts, both are answered by it, and it outlives them both."""
+    import json
     import subprocess
     import sys
 
+    from services.core.config import settings
     from services.llm import local_server
 
-    script = "from services.llm import local_server; print(local_server.api_base_on_demand())"
-    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert other.returncode == 0, other.stderr[-2000:]
-    assert other.stdout.strip() == local_server.api_base_on_demand()
+    local_server.stop()
+    assert local_server.running() is None
+    script = ("import json; from services.llm import complete, local_server\n"
+              "answer = complete([{'role': 'user', 'content': 'Say yes.'}], purpose='test-shared', max_tokens=4)\n"
+              "print(json.dumps({'text': answer.text, 'pid': local_server.running().pid,"
+              " 'port': local_server.running().port}))")
+    askers = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for _ in range(2)]
+    outputs = [asker.communicate(timeout=300) for asker in askers]
+    assert all(asker.returncode == 0 for asker in askers), [err[-2000:] for _out, err in outputs]
+    answers = [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
+    assert all(a["text"].strip() for a in answers), answers
+    assert answers[0]["pid"] == answers[1]["pid"] and answers[0]["port"] == answers[1]["port"]
+    record = str(settings().home / local_server.RECORD_FILE)
+    hosts = [p for p in pathlib.Path("/proc").iterdir() if p.name.isdigit() and _cmdline_has(p, record)]
+    assert [int(p.name) for p in hosts] == [answers[0]["pid"]], "one model host for this home, no second"
+    still = local_server.running()  # both askers have exited: the shared server did not leave with them
+    assert still is not None and still.pid == answers[0]["pid"]
+    assert local_server.api_base_on_demand() == f"http://127.0.0.1:{answers[0]['port']}/v1"
+
+
+def _cmdline_has(proc: pathlib.Path, text: str) -> bool:
+    try:
+        return text.encode() in (proc / "cmdline").read_bytes() and b"model_host" in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False

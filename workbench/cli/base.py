@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +21,22 @@ operator = current_operator
 
 class WorkbenchGroup(click.Group):
     """Turn Workbench errors into one clear line and exit code 1; close pools on the way out."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003 — click's own signature
+        """The console script (tests call `.main`): run the command, then leave without the interpreter's
+        teardown, which spends ~2 s freeing LiteLLM's and pydantic's objects after the answer is printed.
+        Exit handlers still run and output is flushed; pools are closed by `invoke`."""
+        try:
+            self.main(*args, **kwargs)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if isinstance(exc.code, str):
+                click.echo(exc.code, err=True)
+        atexit._run_exitfuncs()  # noqa: SLF001 — what a normal exit would run, then no teardown
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
     def invoke(self, ctx: click.Context):
         try:
