@@ -1,6 +1,7 @@
 -- Staging: parse each raw expense payload once into text fields; silver.employees and silver.expenses
--- both read this instead of scanning bronze twice. Temporary: it disappears when the build commits.
-CREATE TEMPORARY TABLE stage_expense_events ON COMMIT DROP AS
+-- both read this instead of scanning bronze twice. Unlogged (nothing to recover: it is rebuilt from bronze)
+-- rather than temporary, so Postgres can read it with parallel workers; dropped once silver.expenses is built.
+CREATE UNLOGGED TABLE stage_expense_events AS
 SELECT
     e.event_id,
     jsonb_typeof(e.payload -> 'id') = 'number' AND jsonb_typeof(e.payload -> 'total_amount') = 'number'

@@ -42,5 +42,7 @@ COMMENT ON COLUMN silver.expenses.currency IS 'ISO currency of the amount: PHP, 
 COMMENT ON COLUMN silver.expenses.status IS 'Claim status: draft, submitted, approved, paid or refused.';
 COMMENT ON COLUMN silver.expenses.updated_at IS 'Last change of the claim in Odoo.';
 
+DROP TABLE stage_expense_events;
+
 -- Fresh statistics so the next build step plans its joins well.
 ANALYZE silver.expenses;
