@@ -97,6 +97,7 @@ def main() -> None:
 
             _demo_warehouse()
             genie.run_accuracy()
+            genie.run_cli()
         if "agents" in chosen:
             from bench import agents
 

@@ -20,6 +20,9 @@ from services.core import db
 from services.core.config import PROJECT_ROOT
 
 QUESTIONS = PROJECT_ROOT / "tests" / "data" / "genie_questions.json"
+# Written apart from the first set, in another style (short, lower-case, typos, "supplier", "staff",
+# "claims"); held out: no prompt, rule or retrieval change is tuned by looking at its answers.
+HELD_OUT = PROJECT_ROOT / "tests" / "data" / "genie_heldout.json"
 
 
 def load(path: Path = QUESTIONS) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,13 +16,14 @@ import numpy as np
 from services.core import db
 from services.core.errors import InvalidInput, NotFound, QueryFailed
 from services.genie import context
-from services.genie.validate import WriteRefused, describe, extract_sql, validate
+from services.genie.validate import UnaskedFilter, WriteRefused, describe, extract_sql, repair_hint, validate
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
 from services.llm import complete, embeddings, providers
 from services.sql import execution as query_execution
 
 MAX_ATTEMPTS = 3
+REPAIR_CANDIDATES = 2  # after a failure: this many repairs, the one whose result another agrees with wins
 ROW_LIMIT = 1000
 EXAMPLES = 3
 _EXPLANATION = re.compile(r"explanation\s*:\s*(.+)", re.IGNORECASE | re.DOTALL)
@@ -33,7 +35,12 @@ SYSTEM = """You write PostgreSQL for a data warehouse. Answer the question with 
 Rules:
 - Use only the tables and columns listed below; always write schema.table.
 - Never write INSERT, UPDATE, DELETE, CREATE, DROP or anything that changes data.
-- When the question asks for the top or bottom N, ORDER BY that measure and LIMIT N.
+- When the question asks for the top or bottom N, ORDER BY that measure and LIMIT N. Use LIMIT only then,
+  or when it asks for the single highest or lowest one; a breakdown "per X" or "by X" returns every X.
+- Filter only on what the question says: add no status, date or other condition it does not ask for.
+- To count or list individual records, read the table with one row per record, not a summary table.
+- "never", "without any", "not in": use NOT EXISTS. Day of the week: extract(isodow FROM d), 1 = Monday.
+- Compare text with the values exactly as the examples show them.
 - Give every computed column a short alias.
 Reply exactly in this form:
 ```sql
@@ -124,10 +131,55 @@ def _store(answer: GenieAnswer, user_id: Any, vector: np.ndarray | None) -> None
              vector.tolist() if vector is not None else None))
 
 
+@dataclass
+class _Candidate:
+    sql: str
+    explanation: str = ""
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    error: Exception | None = None
+    soft: bool = False  # ran fine; only filters on a value the question does not name
+
+
+def _try(actor: Any, reply: str, schema: dict[str, dict[str, str]], asked: str) -> _Candidate:
+    """Validate (against `asked`: the question and the earlier ones it follows), EXPLAIN and run one model
+    reply read-only as the actor. A query that only filters on a value the question does not name is run
+    too, but kept as a soft failure: the answer only when no attempt does better."""
+    sql = extract_sql(reply).strip()
+    unasked: UnaskedFilter | None = None
+    try:
+        try:
+            sql = validate(sql, schema, asked)
+        except UnaskedFilter as exc:
+            unasked = exc
+        query_execution.execute_all(actor, f"EXPLAIN {sql}", source="genie", read_only=True)
+        result = query_execution.execute(actor, sql, source="genie", read_only=True, page_size=ROW_LIMIT)
+        if result.has_more:
+            query_execution.close_result(actor, result.run_id)
+    except QueryFailed as exc:
+        hint = repair_hint(str(exc))
+        return _Candidate(sql, error=QueryFailed(f"{exc} {hint}".strip()) if hint else exc)
+    except (WriteRefused, InvalidInput) as exc:
+        return _Candidate(sql, error=exc)
+    return _Candidate(sql, _explanation(reply, _EXPLANATION.search(reply)), [c.name for c in result.columns],
+                      result.rows, error=unasked, soft=unasked is not None)
+
+
+def _agreed(candidates: list[_Candidate]) -> _Candidate | None:
+    """The first valid candidate whose rows another valid one also returned, else the first valid one."""
+    valid = [c for c in candidates if c.error is None]
+    for candidate in valid:
+        if sum(1 for other in valid if sorted(map(repr, other.rows)) == sorted(map(repr, candidate.rows))) > 1:
+            return candidate
+    return valid[0] if valid else None
+
+
 def ask(actor: Any, question: str, *, conversation_id: str | None = None, model: str | None = None,
-        client_address: str | None = None) -> GenieAnswer:
+        client_address: str | None = None, progress: Callable[[str], None] | None = None) -> GenieAnswer:
     """Answer a question about the warehouse (use_ai_assist); never changes data. `model`: one the LLM
-    providers offer (None: the gateway's default, the local model unless configured otherwise)."""
+    providers offer (None: the gateway's default, the local model unless configured otherwise); `progress`
+    hears each stage as it starts (finding tables, writing SQL, checking and running it, repairing)."""
+    say = progress or (lambda _stage: None)
     authorize(actor, Permission.USE_AI_ASSIST, client_address=client_address)
     if model and model not in providers.offered_models():
         raise InvalidInput(f"{model} is not offered; pick one of the models in Settings › Integrations, or none"
@@ -147,35 +199,39 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None, model:
         audit.record(action="genie_refused", actor=actor, target=question[:200], client_address=client_address)
         return answer
     history = _previous_turns(conversation_id, user_id)
+    say("finding tables")
     names = context.relevant_tables(actor, question, extra=_tables_named([s for _q, s in history]))
-    tables = context.gather(actor, names)
+    tables = context.gather(actor, names, context.linked_dimensions(names[:2]))
     schema = context.schema_of(tables)
     tables_text = context.describe(tables)
     examples = _approved_examples(vector, question)
+    fallback: _Candidate | None = None
     for attempt in range(MAX_ATTEMPTS):
-        # A repair at temperature 0 tends to repeat the same query; a little variety helps it move.
-        reply = complete(_messages(question, tables_text, history, examples, answer.attempts), purpose="genie",
-                         actor=actor, max_tokens=400, temperature=0.0 if attempt == 0 else 0.4, model=model).text
-        sql = extract_sql(reply)
-        explanation = _EXPLANATION.search(reply)
-        try:
-            sql = validate(sql, schema)
-            query_execution.execute_all(actor, f"EXPLAIN {sql}", source="genie", read_only=True)
-            result = query_execution.execute(actor, sql, source="genie", read_only=True, page_size=ROW_LIMIT)
-            if result.has_more:
-                query_execution.close_result(actor, result.run_id)
-        except WriteRefused as exc:
-            answer.attempts.append(Attempt(sql, str(exc)))
-            answer.status, answer.message = "refused", str(exc)
+        say("writing SQL" if attempt == 0 else f"repairing the SQL (attempt {attempt + 1})")
+        messages = _messages(question, tables_text, history, examples, answer.attempts)
+        candidates = []
+        # A repair at temperature 0 tends to repeat the same query; several at a higher one, checked against
+        # each other by their results, move on more reliably.
+        for _candidate in range(1 if attempt == 0 else REPAIR_CANDIDATES):
+            reply = complete(messages, purpose="genie", actor=actor, max_tokens=400,
+                             temperature=0.0 if attempt == 0 else 0.6, model=model).text
+            say("checking and running the SQL")
+            candidates.append(_try(actor, reply, schema, " ".join([*(q for q, _s in history), question])))
+        refused = next((c for c in candidates if isinstance(c.error, WriteRefused)), None)
+        if refused is not None:
+            answer.attempts.append(Attempt(refused.sql, str(refused.error)))
+            answer.status, answer.message = "refused", str(refused.error)
             break
-        except (InvalidInput, QueryFailed) as exc:
-            answer.attempts.append(Attempt(sql, str(exc)))
-            continue
-        answer.status, answer.sql = "answered", sql
-        answer.explanation = _explanation(reply, explanation) or describe(
-            sql, len(result.rows), [c.name for c in result.columns])
-        answer.columns = [c.name for c in result.columns]
-        answer.rows = result.rows
+        chosen = _agreed(candidates)
+        if chosen is None:
+            answer.attempts.append(Attempt(candidates[0].sql, str(candidates[0].error)))
+            fallback = fallback or next((c for c in candidates if c.soft), None)
+            if attempt < MAX_ATTEMPTS - 1 or fallback is None:
+                continue
+            chosen = fallback
+        answer.status, answer.sql = "answered", chosen.sql
+        answer.explanation = chosen.explanation or describe(chosen.sql, len(chosen.rows), chosen.columns)
+        answer.columns, answer.rows = chosen.columns, chosen.rows
         break
     else:
         answer.message = f"No valid query after {MAX_ATTEMPTS} attempts; the last error: {answer.attempts[-1].error}"

@@ -8,11 +8,12 @@ from typing import Any
 
 from services.catalog import search as catalog_search
 from services.catalog import tables as catalog
-from services.core import identifiers
+from services.core import db, identifiers
 from services.core.errors import WorkbenchError
 from services.sql import execution as query_execution
 
 MAX_TABLES = 4
+MAX_LINKED = 2  # dimension tables reached by a key of the best tables, shown in one line each
 SAMPLE_VALUES = 3
 _TEXT_TYPES = ("text", "character varying", "varchar", "character")
 
@@ -23,6 +24,8 @@ class TableContext:
     description: str
     columns: list[tuple[str, str, str]]  # (name, type, description)
     samples: dict[str, list[str]]
+    primary_key: tuple[str, ...] = ()
+    linked_by: str = ""  # for a dimension added by a key: "schema.table.column" that reaches it
 
 
 def relevant_tables(actor: Any, question: str, extra: list[str] | None = None) -> list[str]:
@@ -35,6 +38,31 @@ def relevant_tables(actor: Any, question: str, extra: list[str] | None = None) -
     ranked = sorted(scores, key=lambda n: -scores[n])
     found = list(dict.fromkeys([*(extra or []), *ranked]))
     return found[:MAX_TABLES + len(extra or [])]
+
+
+def linked_dimensions(names: list[str]) -> dict[str, str]:
+    """{dimension table: the key column that reaches it} for the `*_id` columns of `names` that are the
+    one-column primary key of another table (the join a question about names or attributes needs)."""
+    if not names:
+        return {}
+    with db.connection() as conn:
+        rows = conn.execute(
+            "WITH keys AS (SELECT t.schema_name || '.' || t.table_name AS name, min(m.column_name) AS column_name"
+            "  FROM ip_workbench.table_metadata m JOIN ip_workbench.tables t ON t.id = m.table_id"
+            "  WHERE m.is_primary_key GROUP BY 1 HAVING count(*) = 1),"
+            " wanted AS (SELECT t.schema_name || '.' || t.table_name AS name, m.column_name, m.ordinal_position"
+            "  FROM ip_workbench.table_metadata m JOIN ip_workbench.tables t ON t.id = m.table_id"
+            "  WHERE t.schema_name || '.' || t.table_name = ANY(%s) AND m.column_name LIKE '%%\\_id'"
+            "  AND NOT coalesce(m.is_primary_key, false))"
+            " SELECT k.name, w.name || '.' || w.column_name FROM wanted w JOIN keys k USING (column_name)"
+            " WHERE k.name <> ALL(%s) ORDER BY array_position(%s, w.name), w.ordinal_position",
+            (names, names, names)).fetchall()
+    linked: dict[str, str] = {}
+    for table, key in rows:
+        source, column = key.rsplit(".", 1)
+        if column.removesuffix("_id") not in source.rsplit(".", 1)[-1]:  # not the table's own identifier
+            linked.setdefault(table, key)
+    return dict(list(linked.items())[:MAX_LINKED])
 
 
 def _samples(actor: Any, table: catalog.TableInfo) -> dict[str, list[str]]:
@@ -55,18 +83,21 @@ def _samples(actor: Any, table: catalog.TableInfo) -> dict[str, list[str]]:
     return samples
 
 
-def gather(actor: Any, names: list[str]) -> list[TableContext]:
-    """Columns, descriptions and sample values of each table (as the actor: their role applies)."""
+def gather(actor: Any, names: list[str], linked: dict[str, str] | None = None) -> list[TableContext]:
+    """Columns, descriptions and sample values of each table (as the actor: their role applies); the
+    `linked` dimensions ({table: key}) without samples."""
     tables = []
-    for name in names:
+    for name in [*names, *(linked or {})]:
         try:
             table = catalog.get_table(actor, name)
         except WorkbenchError:
             continue
+        via = (linked or {}).get(name, "")
         tables.append(TableContext(
             name=name, description=table.shown_description,
             columns=[(c.name, c.data_type, c.shown_description) for c in table.columns],
-            samples=_samples(actor, table)))
+            samples={} if via else _samples(actor, table),
+            primary_key=tuple(c.name for c in table.columns if c.is_primary_key), linked_by=via))
     return tables
 
 
@@ -75,14 +106,35 @@ def schema_of(tables: list[TableContext]) -> dict[str, dict[str, str]]:
     return {t.name: {c[0]: c[1] for c in t.columns} for t in tables}
 
 
+def join_hints(tables: list[TableContext]) -> list[str]:
+    """`a.x = b.x` for a column one table has as its one-column primary key and another holds too."""
+    hints = []
+    for table in tables:
+        if len(table.primary_key) != 1:
+            continue
+        key = table.primary_key[0]
+        for other in tables:
+            if other is not table and any(c[0] == key for c in other.columns) and key.endswith("_id"):
+                hints.append(f"{other.name}.{key} = {table.name}.{key}")
+    return list(dict.fromkeys(hints))
+
+
 def describe(tables: list[TableContext]) -> str:
-    """The tables as the prompt shows them."""
+    """The tables as the prompt shows them: the found ones in full, linked dimensions in one line, then
+    the joins between them."""
     parts = []
     for table in tables:
+        if table.linked_by:
+            parts.append(f"Table {table.name} (reached by {table.linked_by}): "
+                         + ", ".join(f"{name} {data_type}" for name, data_type, _d in table.columns))
+            continue
         lines = [f"Table {table.name}: {table.description}".rstrip(": ")]
         for name, data_type, description in table.columns:
             sample = table.samples.get(name)
             extra = f" e.g. {', '.join(repr(v) for v in sample)}" if sample else ""
             lines.append(f"  - {name} {data_type}{': ' + description if description else ''}{extra}")
         parts.append("\n".join(lines))
+    joins = join_hints(tables)
+    if joins:
+        parts.append("Joins: " + "; ".join(joins))
     return "\n\n".join(parts)

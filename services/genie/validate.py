@@ -3,6 +3,7 @@ tables and columns the catalog knows."""
 
 from __future__ import annotations
 
+import difflib
 import re
 
 import sqlglot
@@ -31,8 +32,14 @@ def extract_sql(reply: str) -> str:
     return text.strip().rstrip(";").strip()
 
 
-def validate(sql: str, schema: dict[str, dict[str, str]]) -> str:
-    """Check `sql` against `schema` ({"schema.table": {column: type}}); returns it as written.
+class UnaskedFilter(InvalidInput):
+    """The query is valid but filters on text the question never mentions (a soft failure: used only when
+    no attempt does better)."""
+
+
+def validate(sql: str, schema: dict[str, dict[str, str]], question: str | None = None) -> str:
+    """Check `sql` against `schema` ({"schema.table": {column: type}}); returns it as written. With the
+    `question` (and earlier ones of the conversation), text values it filters on must come from it.
 
     Raises WriteRefused for anything that would change data, InvalidInput with a reason otherwise
     (the reason goes back to the model for another attempt)."""
@@ -66,8 +73,41 @@ def validate(sql: str, schema: dict[str, dict[str, str]]) -> str:
         qualify(tree.copy(), schema=nested, dialect="postgres", validate_qualify_columns=True,
                 quote_identifiers=False)
     except OptimizeError as exc:
+        if "alias already used" in str(exc).lower():
+            raise InvalidInput(f"{exc}. Give every table in the query its own alias.") from exc
         raise InvalidInput(f"{exc}. {_where_columns_are(str(exc), schema)}".strip()) from exc
+    if question is not None:
+        _check_filters_asked_for(tree, question)  # last: the query is otherwise valid
     return sql.strip()
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _asked_for(value: str, question: str) -> bool:
+    """A filter value the question names: as written, or each of its words (typos forgiven)."""
+    words = _WORD.findall(question.lower())
+    wanted = _WORD.findall(value.lower().strip("%"))
+    if not wanted or value.lower().strip("%") in question.lower():
+        return True
+    return all(w.isdigit() or difflib.get_close_matches(w, words, n=1, cutoff=0.75) for w in wanted)
+
+
+def _check_filters_asked_for(tree: exp.Expression, question: str) -> None:
+    """A query must not filter on text values the question never mentions (a status filter nobody asked
+    for is the usual slip); dates and numbers are left to the model."""
+    unasked = []
+    for clause in [*tree.find_all(exp.Where), *tree.find_all(exp.Having)]:
+        for comparison in clause.find_all(exp.EQ, exp.NEQ, exp.In, exp.Like, exp.ILike):
+            for literal in comparison.find_all(exp.Literal):
+                value = literal.this
+                if not literal.is_string or re.fullmatch(r"[\d\s:./%-]+", value or ""):
+                    continue
+                if not _asked_for(value, question) and value not in unasked:
+                    unasked.append(value)
+    if unasked:
+        listed = ", ".join(repr(v) for v in unasked)
+        raise UnaskedFilter(f"The question does not ask to filter on {listed}: remove that condition.")
 
 
 def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:
@@ -77,7 +117,35 @@ def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:
     owners = [table for table, columns in schema.items() if column in {c.lower() for c in columns}]
     if owners:
         return f"{column} is a column of {', '.join(owners)}: select from that table."
-    return "Use only the columns listed for each table."
+    known = {f"{table}.{c}": c.lower() for table, columns in schema.items() for c in columns}
+    close = difflib.get_close_matches(column, list(known.values()), n=3, cutoff=0.6) if column else []
+    if close:
+        return "Use one of the listed columns instead: " + ", ".join(
+            name for name, bare in known.items() if bare in close) + "."
+    return "The columns you may use: " + "; ".join(
+        f"{table}: {', '.join(f'{c} {t}' for c, t in columns.items())}" for table, columns in schema.items()) + "."
+
+
+# What a database error means for the next attempt: (pattern of Postgres's message, the fix to name).
+_REPAIRS = (
+    (re.compile(r"operator does not exist: (date|timestamp[^~]*) ~~", re.I),
+     "LIKE does not work on dates: compare with a range (d >= DATE '2025-01-01' AND d < DATE '2026-01-01') or"
+     " extract(year FROM d) = 2025."),
+    (re.compile(r"operator does not exist: (text|character varying) [<>=]+ (integer|numeric|date)", re.I),
+     "The column is text: compare it with a quoted value or cast it (col::numeric, col::date)."),
+    (re.compile(r"must appear in the GROUP BY clause", re.I),
+     "Every selected column that is not inside an aggregate must be listed in GROUP BY."),
+    (re.compile(r"function (\w+)\(.*\) does not exist", re.I),
+     "That function does not take these argument types here: cast the argument or use another function."),
+    (re.compile(r"aggregate functions are not allowed in WHERE", re.I),
+     "Filter aggregates with HAVING, not WHERE."),
+    (re.compile(r"division by zero", re.I), "Guard the divisor with nullif(x, 0)."),
+)
+
+
+def repair_hint(message: str) -> str:
+    """The fix a database error points to, for the model's next attempt ("" when none is known)."""
+    return next((fix for pattern, fix in _REPAIRS if pattern.search(message)), "")
 
 
 def describe(sql: str, row_count: int, columns: list[str]) -> str:

@@ -75,3 +75,28 @@ def test_viewers_do_not_see_genie(page: Page, make_user):
     expect(page.locator("#sidebar")).not_to_contain_text("Genie")
     page.goto("/genie")
     expect(page.locator("#flash-message")).to_contain_text("You cannot open")
+
+
+def test_an_empty_page_offers_questions_from_the_catalog_and_shows_each_stage(page: Page, make_user, local_model):
+    """A newcomer sees sample questions built from the catalog; one click asks it, the stages of the answer
+    show while it is worked on, then the rows."""
+    from services.genie import suggest
+    from services.identity.users import find_by_email
+
+    user, password = make_user("engineer")
+    sign_in(page, user.email, password)
+    page.click("#sidebar >> text=Genie")
+    expected = suggest.sample_questions(find_by_email(user.email))
+    assert expected, "the demo catalog gives sample questions"
+    samples = page.locator(".genie-sample")
+    expect(samples).to_have_count(len(expected))
+    for index, question in enumerate(expected):
+        expect(samples.nth(index)).to_have_text(question)
+    screenshot(page, "genie-samples")
+    samples.nth(0).click()
+    expect(page.locator("#genie-stage")).to_have_text(
+        re.compile(r"^(Starting|Finding tables|Writing SQL|Checking and running the SQL|Repairing the SQL.*)…$"))
+    turn = page.locator(".genie-turn").last
+    expect(turn.locator(".genie-question")).to_have_text(expected[0])
+    expect(turn.locator(".genie-summary, .genie-message").first).to_be_visible(timeout=MODEL_WAIT_MS)
+    expect(page.locator("#genie-samples")).to_have_count(0)  # the page is no longer empty

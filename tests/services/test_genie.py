@@ -48,6 +48,65 @@ def test_the_question_set_is_big_enough_and_its_gold_sql_runs(demo_warehouse):
         assert genie_eval.gold_rows(case["sql"]), case["question"]
 
 
+def test_the_held_out_set_is_apart_big_enough_and_its_gold_sql_runs(demo_warehouse):
+    held_out = genie_eval.load(genie_eval.HELD_OUT)
+    assert len(held_out) >= 40
+    seen = {c["question"].lower() for c in genie_eval.load()}
+    assert not seen & {c["question"].lower() for c in held_out}, "no question is in both sets"
+    for case in held_out:
+        assert genie_eval.gold_rows(case["sql"]), case["question"]
+
+
+def test_a_missing_column_gets_the_closest_listed_ones_as_the_fix():
+    with pytest.raises(InvalidInput, match=r"instead: gold.finance_expenses.amount_php"):
+        validate("SELECT sum(amount_phpp) FROM gold.finance_expenses", SCHEMA)
+
+
+def test_an_unknown_column_with_no_close_name_lists_the_columns_to_use():
+    with pytest.raises(InvalidInput, match=r"The columns you may use: gold.finance_expenses: vendor text, "
+                                           r"amount_php numeric, expense_date date"):
+        validate("SELECT count(*) FROM gold.finance_expenses WHERE year = 2025", SCHEMA)
+
+
+@pytest.mark.parametrize(("message", "fix"), [
+    ("operator does not exist: date ~~ unknown", "compare with a range"),
+    ('column "e.vendor" must appear in the GROUP BY clause or be used in an aggregate function', "GROUP BY"),
+    ("aggregate functions are not allowed in WHERE", "HAVING"),
+    ("relation does not exist", ""),
+])
+def test_database_errors_come_back_with_the_fix_they_point_to(message, fix):
+    from services.genie.validate import repair_hint
+
+    assert (fix in repair_hint(message)) if fix else repair_hint(message) == ""
+
+
+def test_linked_dimensions_and_joins_come_from_the_catalog_keys(demo_warehouse, make_user):
+    from services.genie import context
+
+    engineer, _ = make_user("engineer")
+    linked = context.linked_dimensions(["silver.expenses"])
+    assert linked == {"silver.employees": "silver.expenses.employee_id", "silver.vendors": "silver.expenses.vendor_id"}
+    assert "silver.expenses" not in context.linked_dimensions(["gold.finance_expenses"])  # its own id, no join
+    tables = context.gather(engineer, ["silver.expenses"], linked)
+    text = context.describe(tables)
+    assert "Table silver.vendors (reached by silver.expenses.vendor_id): vendor_id integer" in text
+    assert "Joins: silver.expenses.employee_id = silver.employees.employee_id; " \
+           "silver.expenses.vendor_id = silver.vendors.vendor_id" in text
+    assert set(context.schema_of(tables)) == {"silver.expenses", "silver.employees", "silver.vendors"}
+
+
+def test_sample_questions_are_built_from_the_catalog(demo_warehouse, make_user):
+    from services.genie import suggest
+
+    engineer, _ = make_user("engineer")
+    questions = suggest.sample_questions(engineer)
+    assert 3 <= len(questions) <= 5 and len(set(questions)) == len(questions)
+    assert "Total amount by category in finance expenses" in questions  # gold first, a measure by a category
+    viewer, _ = make_user("viewer")
+    with pytest.raises(PermissionDenied):
+        suggest.sample_questions(viewer)
+
+
 def test_the_scorer_allows_extra_columns_and_checks_order_only_when_asked():
     gold = [("a", 2), ("b", 1)]
     assert genie_eval.same_result(gold, [(1, "a", 2.0), (2, "b", 1.004)], ordered=True)
@@ -76,9 +135,11 @@ def test_a_request_to_delete_is_refused_and_nothing_changes(demo_warehouse, make
 @pytest.mark.model
 def test_top_five_vendors_in_2025_with_the_local_model(demo_warehouse, make_user, local_model):
     engineer, _ = make_user("engineer")
-    answer = ask(engineer, "top 5 vendors by total amount in 2025")
+    stages: list[str] = []
+    answer = ask(engineer, "top 5 vendors by total amount in 2025", progress=stages.append)
     case = genie_eval.load()[0]
     assert answer.status == "answered", answer.attempts
+    assert stages[:3] == ["finding tables", "writing SQL", "checking and running the SQL"], stages
     assert genie_eval.same_result(genie_eval.gold_rows(case["sql"]), answer.rows, ordered=True), answer.sql
     assert answer.explanation
     rate(engineer, answer.turn_id, 1)
@@ -139,3 +200,16 @@ def test_an_answer_without_the_models_sentence_is_described_from_its_query():
         "5 rows of vendor_name, total from gold.vendor_monthly_spend, silver.vendors, ordered by total descending.")
     assert describe("WITH t AS (SELECT 1 FROM gold.x) SELECT count(*) FROM t", 1, ["count"]) == (
         "1 row of count from gold.x.")
+
+
+def test_a_filter_on_a_value_the_question_never_names_goes_back_as_a_soft_failure():
+    from services.genie.validate import UnaskedFilter
+
+    schema = {"gold.finance_expenses": {"department": "text", "status": "text", "amount_php": "numeric"}}
+    sql = "SELECT department FROM gold.finance_expenses WHERE status IN ('approved', 'paid')"
+    with pytest.raises(UnaskedFilter, match=r"'approved', 'paid': remove that condition"):
+        validate(sql, schema, "Which department has the largest total?")
+    assert validate(sql, schema, "approved and paid totel per department") == sql  # named, a typo forgiven
+    assert validate("SELECT 1 FROM gold.finance_expenses WHERE department = 'Sales' AND status = 'draft'", schema,
+                    "drafts of the sales dept") is not None
+    assert validate(sql, schema) == sql  # no question: no check

@@ -33,7 +33,7 @@ def _attempts(turn: rx.Var) -> rx.Component:
 def _answer(turn: rx.Var) -> rx.Component:
     return rx.match(
         turn["status"],
-        ("thinking", rx.hstack(rx.spinner(size="2"), rx.text("Finding tables, writing and checking SQL…", size="2"),
+        ("thinking", rx.hstack(rx.spinner(size="2"), rx.text(S.stage + "…", size="2", id="genie-stage"),
                                align="center", spacing="2")),
         ("answered", rx.vstack(
             rx.code_block(turn["sql"].to(str), language="sql", wrap_long_lines=True, class_name="genie-sql"),
@@ -66,6 +66,16 @@ def _turn(turn: rx.Var) -> rx.Component:
     )
 
 
+def _samples() -> rx.Component:
+    """Questions built from the catalog for a newcomer: one click asks."""
+    return rx.cond(S.samples.length() > 0, rx.vstack(
+        rx.text("Try one of these:", size="2", weight="medium"),
+        rx.flex(rx.foreach(S.samples, lambda q: rx.button(q, variant="surface", size="2", class_name="genie-sample",
+                                                          on_click=S.ask_sample(q), disabled=S.asking)),
+                wrap="wrap", gap="2"),
+        spacing="2", width="100%", id="genie-samples"))
+
+
 def genie_page() -> rx.Component:
     """The Genie page."""
     return page_frame(
@@ -77,6 +87,7 @@ def genie_page() -> rx.Component:
                   rx.button("New conversation", variant="soft", size="1", on_click=S.new_conversation,
                             id="genie-new"), width="100%", align="center"),
         rx.cond(S.error != "", rx.callout.root(rx.callout.text(S.error, id="genie-error"), color_scheme="red")),
+        rx.cond(S.turns.length() == 0, _samples()),
         rx.vstack(rx.foreach(S.turns, _turn), spacing="4", width="100%", id="genie-turns"),
         rx.form(rx.hstack(
             rx.input(name="question", value=S.draft, on_change=S.set_draft, id="genie-question",

@@ -10,6 +10,7 @@ import reflex as rx
 
 from services.core.errors import WorkbenchError
 from services.genie import ask as genie
+from services.genie import suggest
 from services.llm import providers
 from workbench.formatting import cell
 from workbench.state.auth import acting_user
@@ -42,6 +43,8 @@ class GenieState(ServiceCalls, rx.State):
     asking: bool = False
     model: str = LOCAL_CHOICE
     models: list[str] = [LOCAL_CHOICE]
+    samples: list[str] = []
+    stage: str = ""  # what the question being answered is at (finding tables, writing SQL, …)
 
     async def load(self):
         if await self._ready_auth() is None:
@@ -49,6 +52,9 @@ class GenieState(ServiceCalls, rx.State):
         if not self.conversation_id:
             self.conversation_id = str(uuid.uuid4())
         self.models = [LOCAL_CHOICE, *await asyncio.to_thread(providers.offered_models)]
+        user, _ip = await acting_user(self)
+        found = await self._call(suggest.sample_questions, user)
+        self.samples = [] if found is FAILED else found
         if self.model not in self.models:
             self.model = LOCAL_CHOICE
 
@@ -61,6 +67,10 @@ class GenieState(ServiceCalls, rx.State):
     def new_conversation(self):
         self.turns, self.conversation_id, self.error = [], str(uuid.uuid4()), ""
 
+    def ask_sample(self, question: str):
+        """One click on a sample question asks it."""
+        return GenieState.ask({"question": question})
+
     @rx.event(background=True)
     async def ask(self, form: dict):
         """Send the question; the answer arrives when the model and the database are done."""
@@ -68,16 +78,25 @@ class GenieState(ServiceCalls, rx.State):
         async with self:
             if self.asking or not question:
                 return
-            self.asking, self.error, self.draft = True, "", ""
+            self.asking, self.error, self.draft, self.stage = True, "", "", "Starting"
             self.turns = [*self.turns, {"id": "", "question": question, "status": "thinking", "sql": "",
                                         "explanation": "", "message": "", "columns": [], "rows": [],
                                         "summary": "", "attempts": [], "open_href": "", "rating": ""}]
             user, ip = await acting_user(self)
             conversation = self.conversation_id
             model = None if self.model == LOCAL_CHOICE else self.model
+        loop = asyncio.get_running_loop()
+
+        async def show(stage: str) -> None:
+            async with self:
+                self.stage = stage[:1].upper() + stage[1:]
+
+        def progress(stage: str) -> None:  # called on the worker thread at each stage
+            asyncio.run_coroutine_threadsafe(show(stage), loop)
+
         try:
             answer = await asyncio.to_thread(genie.ask, user, question, conversation_id=conversation, model=model,
-                                             client_address=ip)
+                                             client_address=ip, progress=progress)
         except WorkbenchError as exc:
             async with self:
                 self.turns = self.turns[:-1]
