@@ -71,6 +71,9 @@ def make_user(migrated, operator):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    from services.llm import local_server
+
+    local_server.stop()  # the test home's shared model server, whichever test or child process started it
     query_execution.close_pools()
     db.close_pool()
     if os.environ.get("WORKBENCH_KEEP_TEST_HOME") != "1":

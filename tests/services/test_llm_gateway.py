@@ -173,7 +173,7 @@ def test_traces_go_to_langfuse_only_when_keys_are_set(peer, monkeypatch):
 
 
 @pytest.mark.model
-def test_two_processes_asking_at_once_share_one_model_server(local_model):
+def test_two_processes_asking_at_once_share_one_model_server(migrated, local_model):
     """Two processes (an app worker and `workbench genie ask`, say) asking the local model at the same moment,
     with no server running yet: one model host starts, both are answered by it, and it outlives them both."""
     import json
