@@ -13,10 +13,14 @@ MAX_QUESTIONS = 5
 _LAYER_ORDER = {"gold": 0, "platinum": 1, "silver": 2}
 _CATEGORY_WORDS = ("status", "category", "department", "country", "currency", "region", "type", "city", "channel")
 _NUMERIC = ("numeric", "integer", "bigint", "double precision", "real", "smallint", "decimal")
-_CATALOG = """
+_CANDIDATE_TABLES = 20  # the biggest ones: a catalog of 10,000 tables is not read on every page load
+_CATALOG = f"""
+WITH biggest AS (
+    SELECT id, schema_name, table_name, row_count FROM ip_workbench.tables
+    WHERE schema_name NOT IN ('public', 'bronze') AND kind IN ('table', 'view', 'materialized_view')
+    ORDER BY row_count DESC NULLS LAST, schema_name, table_name LIMIT {_CANDIDATE_TABLES})
 SELECT t.schema_name, t.table_name, m.column_name, m.data_type, coalesce(m.is_primary_key, false)
-FROM ip_workbench.tables t JOIN ip_workbench.table_metadata m ON m.table_id = t.id
-WHERE t.schema_name NOT IN ('public', 'bronze') AND t.kind IN ('table', 'view', 'materialized_view')
+FROM biggest t JOIN ip_workbench.table_metadata m ON m.table_id = t.id
 ORDER BY t.row_count DESC NULLS LAST, t.schema_name, t.table_name, m.ordinal_position
 """
 
