@@ -206,6 +206,7 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None, model:
     tables_text = context.describe(tables)
     examples = _approved_examples(vector, question)
     fallback: _Candidate | None = None
+    asked = " ".join([*(q for q, _s in history), question])  # what filters may name: this and earlier turns
     for attempt in range(MAX_ATTEMPTS):
         say("writing SQL" if attempt == 0 else f"repairing the SQL (attempt {attempt + 1})")
         messages = _messages(question, tables_text, history, examples, answer.attempts)
@@ -216,7 +217,7 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None, model:
             reply = complete(messages, purpose="genie", actor=actor, max_tokens=400,
                              temperature=0.0 if attempt == 0 else 0.6, model=model).text
             say("checking and running the SQL")
-            candidates.append(_try(actor, reply, schema, " ".join([*(q for q, _s in history), question])))
+            candidates.append(_try(actor, reply, schema, asked))
         refused = next((c for c in candidates if isinstance(c.error, WriteRefused)), None)
         if refused is not None:
             answer.attempts.append(Attempt(refused.sql, str(refused.error)))

@@ -120,12 +120,12 @@ class LocalModelServer:
     def _start(self) -> None:
         port = _free_port()
         self.record.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("a") as log:
-            log.write(f"\n--- starting on port {port} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         command = [sys.executable, "-m", HOST_MODULE, "--model", str(self.model), "--alias", ALIAS,
                    "--port", str(port), "--record", str(self.record), "--idle-seconds", str(self.idle_seconds),
                    "--n-threads", str(os.cpu_count() or 2)]
         with self.log.open("a") as log:
+            log.write(f"\n--- starting on port {port} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            log.flush()
             child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)  # its own session: it outlives this process
         self._child = child
@@ -153,7 +153,7 @@ class LocalModelServer:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def stop(self) -> None:
-        """Stop the install's server, whoever started it (tests, `workbench model stop`)."""
+        """Stop the install's server, whoever started it (the test session's end)."""
         with self._lock, self._start_lock():
             recorded = self.recorded()
             if recorded is not None:
