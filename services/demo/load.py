@@ -121,11 +121,11 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
             say(f"building {path.stem}")
             conn.execute(path.read_text())
         say("counting rows and registering the tables in the catalog")
-        for table in DEMO_TABLES:
-            result.row_counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        result.row_counts = _rows_written(conn)
         # Planner statistics now, so the catalog's estimates hold from the start (exact counts are
-        # cleared by a later sync once the statistics collector reports the load's inserts).
-        for table in DEMO_TABLES:
+        # cleared by a later sync once the statistics collector reports the load's inserts); the build
+        # files analyse the tables they write.
+        for table in ("bronze.odoo_vendor_events", "bronze.odoo_expense_events"):
             conn.execute(f"ANALYZE {table}")
         catalog_sync.sync_catalog(conn)
         catalog_sync.record_exact_counts(conn, result.row_counts)
@@ -136,6 +136,18 @@ def load(scale: int = 1, *, progress: Callable[[str], None] | None = None) -> De
         _report(conn, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _rows_written(conn: psycopg.Connection) -> dict[str, int]:
+    """Rows in each demo table, from this transaction's own counters: every table was created in it, so
+    rows inserted minus rows deleted is its row count, without scanning a table again (counted where a
+    server keeps no counters)."""
+    if conn.execute("SELECT current_setting('track_counts')::boolean").fetchone()[0]:
+        rows = conn.execute(
+            "SELECT name, pg_stat_get_xact_tuples_inserted(name::regclass) - pg_stat_get_xact_tuples_deleted("
+            "name::regclass) FROM unnest(%s::text[]) AS name", (list(DEMO_TABLES),)).fetchall()
+        return {name: int(count) for name, count in rows}
+    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in DEMO_TABLES}
 
 
 def _report(conn: psycopg.Connection, result: DemoLoadResult) -> None:

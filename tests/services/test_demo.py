@@ -56,6 +56,11 @@ def test_tables_and_columns_match_the_contract(loaded):
                     table)[0] == key
 
 
+def test_reported_row_counts_are_the_tables_row_counts(loaded):
+    for table, reported in loaded.row_counts.items():
+        assert _one(f"SELECT count(*) FROM {table}")[0] == reported, table
+
+
 def test_scale_one_sizes(loaded):
     counts = loaded.row_counts
     assert counts["silver.expenses"] == 100_000

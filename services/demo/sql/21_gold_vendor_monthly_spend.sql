@@ -23,3 +23,6 @@ COMMENT ON COLUMN gold.vendor_monthly_spend.vendor_id IS 'Supplier id (silver.ve
 COMMENT ON COLUMN gold.vendor_monthly_spend.vendor IS 'Supplier name.';
 COMMENT ON COLUMN gold.vendor_monthly_spend.expense_count IS 'Approved or paid claims in the month.';
 COMMENT ON COLUMN gold.vendor_monthly_spend.total_amount_php IS 'Total of those claims in PHP.';
+
+-- Fresh statistics for the planner and the catalog's estimates.
+ANALYZE gold.vendor_monthly_spend;

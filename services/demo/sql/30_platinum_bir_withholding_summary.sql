@@ -35,3 +35,6 @@ COMMENT ON COLUMN platinum.bir_withholding_summary.vendor IS 'Supplier name.';
 COMMENT ON COLUMN platinum.bir_withholding_summary.tin IS 'Supplier TIN reported to BIR.';
 COMMENT ON COLUMN platinum.bir_withholding_summary.gross_amount_php IS 'Approved or paid spend in the quarter, PHP.';
 COMMENT ON COLUMN platinum.bir_withholding_summary.withholding_tax_php IS 'Expanded withholding tax on that spend, PHP.';
+
+-- Fresh statistics for the planner and the catalog's estimates.
+ANALYZE platinum.bir_withholding_summary;
