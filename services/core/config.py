@@ -70,6 +70,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_LOCAL_LLM_BASE", "unset: the managed local server"),
     Variable("WORKBENCH_LLM_IDLE_MINUTES", "30"),
     Variable("WORKBENCH_CACHE", "~/.cache/workbench"),
+    Variable("WORKBENCH_METRICS_TOKEN", "unset: /metrics is off"),
+    Variable("PROMETHEUS_MULTIPROC_DIR", "unset: each process reports its own requests"),
     Variable("LANGFUSE_PUBLIC_KEY", "unset: no tracing"),
     Variable("LANGFUSE_SECRET_KEY", "unset: no tracing"),
     Variable("LANGFUSE_BASE_URL", "Langfuse's cloud"),
@@ -124,6 +126,8 @@ class Settings:
     local_llm_base: str | None
     llm_idle_minutes: float
     cache: Path
+    metrics_token: str | None
+    metrics_multiprocess_dir: str | None
     langfuse_public_key: str | None
     langfuse_secret_key: str | None
     langfuse_base_url: str | None
@@ -225,6 +229,8 @@ def _parse(env: dict[str, str]) -> Settings:
         local_llm_base=read.text("WORKBENCH_LOCAL_LLM_BASE"),
         llm_idle_minutes=read.number("WORKBENCH_LLM_IDLE_MINUTES", 30, minimum=0.05),
         cache=Path(read.text("WORKBENCH_CACHE") or Path.home() / ".cache" / "workbench").expanduser(),
+        metrics_token=read.text("WORKBENCH_METRICS_TOKEN"),
+        metrics_multiprocess_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
         langfuse_public_key=read.text("LANGFUSE_PUBLIC_KEY"),
         langfuse_secret_key=read.text("LANGFUSE_SECRET_KEY"),
         langfuse_base_url=read.text("LANGFUSE_BASE_URL") or read.text("LANGFUSE_HOST"),

@@ -61,3 +61,26 @@ def test_demo_warehouse_builds_on_postgres_15_too(external_database):
     with psycopg.connect(external_database) as conn:
         assert conn.execute("SELECT count(*) FROM silver.expenses").fetchone()[0] == 100_000
         assert conn.execute("SELECT count(*) FROM gold.finance_expenses").fetchone()[0] == 100_000
+
+
+def test_status_says_what_is_missing_until_the_database_is_migrated(external_database):
+    home = tempfile.mkdtemp(prefix="wbext-")
+    behind = _workbench(external_database, home, "status", "--json")
+    assert behind.returncode == 1, behind.stderr
+    report = json.loads(behind.stdout)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert report["status"] == "not ready"
+    assert checks["database"]["ok"] and not checks["migrations"]["ok"]
+    assert "at nothing" in checks["migrations"]["detail"] and "workbench setup" in checks["migrations"]["detail"]
+    assert _workbench(external_database, home, "db", "upgrade").returncode == 0
+    ready = _workbench(external_database, home, "status", "--json")
+    assert ready.returncode == 0, ready.stdout
+    assert {c["name"]: c["ok"] for c in json.loads(ready.stdout)["checks"]}["migrations"] is True
+
+
+def test_status_names_an_unreachable_database():
+    home = tempfile.mkdtemp(prefix="wbext-")
+    down = _workbench("postgresql://postgres@127.0.0.1:1/nothing", home, "status")
+    assert down.returncode == 1
+    assert "database      FAILED   cannot reach the database" in down.stdout
+    assert down.stdout.strip().endswith("not ready")

@@ -3,6 +3,9 @@ for anything else under /api (instead of the web app's HTML page)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -10,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from services.core.errors import WorkbenchError
+from services.runtime import metrics as runtime_metrics
 from workbench.api import errors
 from workbench.api.limits import InputLimits
 from workbench.api.routes import (
@@ -36,6 +40,21 @@ api.add_exception_handler(StarletteHTTPException, errors.http_error)
 for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, dbt, session,
                meta):
     api.include_router(routes.router)
+
+
+@api.middleware("http")
+async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Every answered request in the metrics, labelled by its route's path template (not the raw path)."""
+    started, status = time.perf_counter(), 500
+    try:
+        response = await call_next(request)
+        status = response.status_code
+        return response
+    finally:
+        route = getattr(request.scope.get("route"), "path", None) or "other"
+        runtime_metrics.observe_request(request.method, route, status, time.perf_counter() - started)
+
+
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "secrets": ("workbench.cli.setup", "secrets_group"),
     "setup": ("workbench.cli.setup", "setup"),
     "sql": ("workbench.cli.sql", "sql_command"),
+    "status": ("workbench.cli.status", "status_command"),
     "user": ("workbench.cli.user", "user_group"),
     "worker": ("workbench.cli.pipeline", "worker_command"),
 }

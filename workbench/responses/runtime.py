@@ -1,0 +1,26 @@
+"""Health and readiness answers (the API's /api/ready and `workbench status --json`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from services.runtime.health import Readiness
+
+
+class CheckOut(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+    required: bool = Field(description="Whether readiness depends on this check.")
+
+
+class ReadinessOut(BaseModel):
+    status: str = Field(description="ready or not ready")
+    checks: list[CheckOut]
+    seconds: float = Field(description="How long the checks took.")
+
+    @classmethod
+    def of(cls, report: Readiness) -> ReadinessOut:
+        return cls(status="ready" if report.ready else "not ready", seconds=round(report.seconds, 3),
+                   checks=[CheckOut(name=c.name, ok=c.ok, detail=c.detail, required=c.required)
+                           for c in report.checks])
