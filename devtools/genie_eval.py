@@ -23,6 +23,8 @@ QUESTIONS = PROJECT_ROOT / "tests" / "data" / "genie_questions.json"
 # Written apart from the first set, in another style (short, lower-case, typos, "supplier", "staff",
 # "claims"); held out: no prompt, rule or retrieval change is tuned by looking at its answers.
 HELD_OUT = PROJECT_ROOT / "tests" / "data" / "genie_heldout.json"
+# In the held-out set's style, written to tune against so that the held-out set stays unread.
+DEV = PROJECT_ROOT / "tests" / "data" / "genie_dev.json"
 
 
 def load(path: Path = QUESTIONS) -> list[dict[str, Any]]:

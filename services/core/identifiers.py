@@ -18,6 +18,13 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """A string constant for generated SQL (standard-conforming strings: quotes doubled, NUL refused)."""
+    if "\x00" in text:
+        raise InvalidInput("Text for SQL may not contain a NUL character.")
+    return "'" + text.replace("'", "''") + "'"
+
+
 def printable(text: str) -> str:
     """`text` safe inside a one-line SQL comment or a header: control characters (newlines too) escaped."""
     return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)

@@ -15,6 +15,9 @@ from services.sql import execution as query_execution
 MAX_TABLES = 4
 MAX_LINKED = 2  # dimension tables reached by a key of the best tables, shown in one line each
 SAMPLE_VALUES = 3
+ALL_VALUES = 10  # a text column with at most this many distinct values shows them all
+MAX_SAMPLED_COLUMNS = 6
+FIRST_ROWS = 200
 _TEXT_TYPES = ("text", "character varying", "varchar", "character")
 
 
@@ -65,21 +68,48 @@ def linked_dimensions(names: list[str]) -> dict[str, str]:
     return dict(list(linked.items())[:MAX_LINKED])
 
 
+def _statistics(actor: Any, table: catalog.TableInfo, columns: list[str]) -> dict[str, tuple[list[str], float]]:
+    """{column: (most common values, n_distinct)} from the planner's statistics (pg_stats shows only the
+    columns the actor's role may read); empty for a table never analysed."""
+    schema, name = identifiers.literal(table.schema_name), identifiers.literal(table.table_name)
+    rows = query_execution.execute_all(
+        actor, "SELECT attname, most_common_vals::text::text[], n_distinct FROM pg_catalog.pg_stats WHERE"
+        f" schemaname = {schema} AND tablename = {name}"
+        f" AND attname IN ({', '.join(identifiers.literal(c) for c in columns)})",
+        source="genie", read_only=True).rows
+    return {name: (list(values or []), float(distinct)) for name, values, distinct in rows}
+
+
+def _first_values(actor: Any, table: catalog.TableInfo, columns: list[str]) -> dict[str, list[str]]:
+    """A few values of each column from the table's first rows (for columns without statistics)."""
+    listed = ", ".join(f"{identifiers.plain_name(c)}::text" for c in columns)
+    rows = query_execution.execute_all(
+        actor, f"SELECT {listed} FROM {identifiers.qualified_name(table.schema_name, table.table_name)}"
+        f" LIMIT {FIRST_ROWS}", source="genie", read_only=True).rows
+    return {c: list(dict.fromkeys(r[i] for r in rows if r[i] is not None))[:SAMPLE_VALUES]
+            for i, c in enumerate(columns)}
+
+
 def _samples(actor: Any, table: catalog.TableInfo) -> dict[str, list[str]]:
-    texts = [c.name for c in table.columns if c.data_type.startswith(_TEXT_TYPES)][:4]
+    """Example values of the text columns: every value of a column with at most ALL_VALUES distinct ones
+    (so a question's "rent" can be matched to 'Rent'), else the SAMPLE_VALUES most common. Read from the
+    planner's statistics, which costs nothing however big the table; the first rows where there are none."""
+    texts = [c.name for c in table.columns if c.data_type.startswith(_TEXT_TYPES)][:MAX_SAMPLED_COLUMNS]
     if not texts:
         return {}
-    selects = " UNION ALL ".join(
-        f"(SELECT {i} AS n, {identifiers.plain_name(c)}::text AS v FROM "
-        f"{identifiers.qualified_name(table.schema_name, table.table_name)} WHERE {identifiers.plain_name(c)}"
-        f" IS NOT NULL GROUP BY 2 ORDER BY count(*) DESC LIMIT {SAMPLE_VALUES})" for i, c in enumerate(texts))
     try:
-        rows = query_execution.execute_all(actor, selects, source="genie", read_only=True).rows
+        statistics = _statistics(actor, table, texts)
+        samples = {}
+        for column in texts:
+            values, distinct = statistics.get(column, ([], 0.0))
+            if values:
+                few = 0 < distinct <= ALL_VALUES and len(values) >= distinct
+                samples[column] = sorted(values) if few else values[:SAMPLE_VALUES]
+        missing = [c for c in texts if c not in samples]
+        if missing:
+            samples.update({c: v for c, v in _first_values(actor, table, missing).items() if v})
     except WorkbenchError:
         return {}
-    samples: dict[str, list[str]] = {}
-    for index, value in rows:
-        samples.setdefault(texts[int(index)], []).append(str(value))
     return samples
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from devtools import genie_eval
+from services.catalog import sync as catalog_sync
 from services.core import db
 from services.core.errors import InvalidInput, PermissionDenied
+from services.genie import context
 from services.genie.ask import ask, rate
 from services.genie.validate import WriteRefused, extract_sql, validate
+from services.sql import roles as query_roles
 
 SCHEMA = {"gold.finance_expenses": {"vendor": "text", "amount_php": "numeric", "expense_date": "date"}}
 
@@ -57,6 +60,40 @@ def test_the_held_out_set_is_apart_big_enough_and_its_gold_sql_runs(demo_warehou
         assert genie_eval.gold_rows(case["sql"]), case["question"]
 
 
+def test_the_tuning_set_is_apart_from_the_held_out_set_and_its_gold_sql_runs(demo_warehouse):
+    dev = genie_eval.load(genie_eval.DEV)
+    held_out = {c["question"].lower() for c in genie_eval.load(genie_eval.HELD_OUT)}
+    assert len(dev) >= 30
+    shared = sorted(held_out & {c["question"].lower() for c in dev})
+    assert not shared, f"no held-out question is tuned on: {shared}"
+    for case in dev:
+        assert genie_eval.gold_rows(case["sql"]) is not None, case["question"]
+
+
+def test_sample_values_come_from_statistics_all_of_them_for_few_values(demo_warehouse, make_user):
+    engineer, _ = make_user("engineer")
+    with db.connection() as conn:
+        conn.execute("DROP TABLE IF EXISTS bronze.genie_unanalysed")
+        conn.execute("CREATE TABLE bronze.genie_unanalysed AS"
+                     " SELECT 'only-' || g AS label FROM generate_series(1, 5) g")
+    try:
+        with db.connection() as conn:
+            catalog_sync.sync_catalog(conn)
+            query_roles.grant_warehouse_access(conn)
+        tables = {t.name: t for t in context.gather(engineer, ["gold.finance_expenses", "bronze.genie_unanalysed"])}
+        expenses = tables["gold.finance_expenses"].samples
+        # Eight departments and five statuses: every value, in order; hundreds of vendors: the three commonest.
+        assert expenses["department"] == sorted(expenses["department"]) and len(expenses["department"]) == 8
+        assert expenses["status"] == ["approved", "draft", "paid", "refused", "submitted"]
+        assert len(expenses["vendor"]) == context.SAMPLE_VALUES
+        # A table never analysed: values from its first rows.
+        assert tables["bronze.genie_unanalysed"].samples["label"] == ["only-1", "only-2", "only-3"]
+    finally:
+        with db.connection() as conn:
+            conn.execute("DROP TABLE bronze.genie_unanalysed")
+            catalog_sync.sync_catalog(conn)
+
+
 def test_a_missing_column_gets_the_closest_listed_ones_as_the_fix():
     with pytest.raises(InvalidInput, match=r"instead: gold.finance_expenses.amount_php"):
         validate("SELECT sum(amount_phpp) FROM gold.finance_expenses", SCHEMA)
@@ -81,8 +118,6 @@ def test_database_errors_come_back_with_the_fix_they_point_to(message, fix):
 
 
 def test_linked_dimensions_and_joins_come_from_the_catalog_keys(demo_warehouse, make_user):
-    from services.genie import context
-
     engineer, _ = make_user("engineer")
     linked = context.linked_dimensions(["silver.expenses"])
     assert linked == {"silver.employees": "silver.expenses.employee_id", "silver.vendors": "silver.expenses.vendor_id"}
