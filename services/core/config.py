@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from croniter import croniter
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -71,6 +72,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_LLM_IDLE_MINUTES", "30"),
     Variable("WORKBENCH_CACHE", "~/.cache/workbench"),
     Variable("WORKBENCH_METRICS_TOKEN", "unset: /metrics is off"),
+    Variable("WORKBENCH_BACKUP_DIR", "unset: no nightly backup"),
+    Variable("WORKBENCH_BACKUP_CRON", "30 2 * * *"),
+    Variable("WORKBENCH_BACKUP_KEEP", "7"),
     Variable("PROMETHEUS_MULTIPROC_DIR", "unset: each process reports its own requests"),
     Variable("LANGFUSE_PUBLIC_KEY", "unset: no tracing"),
     Variable("LANGFUSE_SECRET_KEY", "unset: no tracing"),
@@ -128,6 +132,9 @@ class Settings:
     cache: Path
     metrics_token: str | None
     metrics_multiprocess_dir: str | None
+    backup_dir: Path | None
+    backup_cron: str
+    backup_keep: int
     langfuse_public_key: str | None
     langfuse_secret_key: str | None
     langfuse_base_url: str | None
@@ -180,6 +187,16 @@ class _Reader:
     def whole(self, name: str, default: int, *, minimum: int = 0) -> int:
         return int(self.number(name, default, minimum=minimum, whole=True))
 
+    def cron(self, name: str, default: str) -> str:
+        raw = self.text(name, default) or default
+        if len(raw.split()) != 5 or not croniter.is_valid(raw):
+            raise ValueError(f"{name} must be a cron expression of five fields (e.g. {default!r}), got {raw!r}")
+        return raw
+
+
+def _folder(text: str | None) -> Path | None:
+    return Path(text).expanduser().resolve() if text else None
+
 
 def _parse(env: dict[str, str]) -> Settings:
     read = _Reader(env)
@@ -231,6 +248,9 @@ def _parse(env: dict[str, str]) -> Settings:
         cache=Path(read.text("WORKBENCH_CACHE") or Path.home() / ".cache" / "workbench").expanduser(),
         metrics_token=read.text("WORKBENCH_METRICS_TOKEN"),
         metrics_multiprocess_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
+        backup_dir=_folder(read.text("WORKBENCH_BACKUP_DIR")),
+        backup_cron=read.cron("WORKBENCH_BACKUP_CRON", "30 2 * * *"),
+        backup_keep=read.whole("WORKBENCH_BACKUP_KEEP", 7, minimum=1),
         langfuse_public_key=read.text("LANGFUSE_PUBLIC_KEY"),
         langfuse_secret_key=read.text("LANGFUSE_SECRET_KEY"),
         langfuse_base_url=read.text("LANGFUSE_BASE_URL") or read.text("LANGFUSE_HOST"),

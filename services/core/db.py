@@ -59,14 +59,20 @@ def is_embedded() -> bool:
     return not settings().database_url
 
 
-def psql_path() -> str | None:
-    """The psql that goes with the database: the embedded server's own, else the one on PATH."""
+def client_tool(name: str) -> str | None:
+    """A Postgres client program (psql, pg_dump, pg_restore) that goes with the database: the embedded
+    server's own, else the one on PATH; None when there is none."""
     if is_embedded():
         database_url()
-        candidate = Path(_embedded_server.bin_path) / "psql" if _embedded_server is not None else None
+        candidate = Path(_embedded_server.bin_path) / name if _embedded_server is not None else None
         if candidate is not None and candidate.exists():
             return str(candidate)
-    return shutil.which("psql")
+    return shutil.which(name)
+
+
+def psql_path() -> str | None:
+    """The psql that goes with the database (see client_tool)."""
+    return client_tool("psql")
 
 
 def sqlalchemy_url() -> str:

@@ -25,10 +25,13 @@ from services.pipelines.runs import RUN_QUEUE
 from services.pipelines.webhooks import DELIVER_QUEUE
 from services.quality import runs as quality_runs
 from services.quality import tasks as quality_tasks
+from services.runtime import backup as runtime_backup
+from services.runtime import tasks as runtime_tasks
 
 # Importing these registers their tasks on the queue.
-TASK_MODULES = (pipeline_tasks, activity_tasks, quality_tasks, agent_tasks)
-QUEUES = (RUN_QUEUE, DELIVER_QUEUE, notify.DELIVER_QUEUE, quality_runs.RUN_QUEUE, agent_runs.RUN_QUEUE)
+TASK_MODULES = (pipeline_tasks, activity_tasks, quality_tasks, agent_tasks, runtime_tasks)
+QUEUES = (RUN_QUEUE, DELIVER_QUEUE, notify.DELIVER_QUEUE, quality_runs.RUN_QUEUE, agent_runs.RUN_QUEUE,
+          runtime_backup.BACKUP_QUEUE)
 log = logging.getLogger("workbench.worker")
 
 

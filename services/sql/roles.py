@@ -217,6 +217,14 @@ def prepare() -> list[str]:
         return hardening_gaps(conn)
 
 
+def revoke_public_temporary(conn: psycopg.Connection) -> None:
+    """Migration 0010's database-level step, which a database dump does not carry: no temporary tables for
+    PUBLIC (the app's own role keeps them; grant_warehouse_access gives them to the dbt role)."""
+    database = sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0])
+    conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO CURRENT_USER").format(database))
+
+
 def conninfo_for(kind: str) -> str:
     """libpq connection string logging in as the reader or writer role on our database."""
     with db.connection() as conn:
