@@ -8,7 +8,9 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 # Must be set before services.core.config is first read.
 _HOME = Path(tempfile.mkdtemp(prefix="wbtest-"))
@@ -21,6 +23,21 @@ from services.identity import users  # noqa: E402
 from services.identity.operator import current_operator  # noqa: E402
 from services.sql import execution as query_execution  # noqa: E402
 from services.sql import roles as query_roles  # noqa: E402
+
+EXTERNAL_SERVER = os.environ.get("WORKBENCH_TEST_EXTERNAL_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def external_database():
+    """An empty database of its own on the machine's PostgreSQL (as a Supabase user would point us at
+    theirs); dropped afterwards."""
+    name = f"wb_external_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(EXTERNAL_SERVER, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = EXTERNAL_SERVER.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(EXTERNAL_SERVER, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -8,26 +8,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import psycopg
-import pytest
-from psycopg import sql
 
-SERVER = os.environ.get("WORKBENCH_TEST_EXTERNAL_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
-
-
-@pytest.fixture
-def external_database():
-    name = f"wb_external_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(SERVER, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _workbench(url: str, home: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
