@@ -251,6 +251,17 @@ def _run(run_id: str) -> str:
         return "failed"
 
 
+def fail_abandoned(run_id: str, error: str) -> bool:
+    """Fail a run still marked running whose worker died (the queue's recovery calls this); whether it was."""
+    with db.connection() as conn:
+        running = conn.execute("SELECT 1 FROM ip_workbench.agent_runs WHERE id = %s AND status = 'running'"
+                               " FOR UPDATE", (run_id,)).fetchone()
+    if running is None:
+        return False
+    _finish(run_id, "failed", error=error, suggestion="Run it again; its worker process stopped.")
+    return True
+
+
 def execute(run_id: str, worker: str = "") -> str:
     """The queue task's body: claim a pending run and do it."""
     with db.connection() as conn:

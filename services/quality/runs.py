@@ -113,6 +113,14 @@ def _fail(run_id: str, error: str) -> None:
                      " WHERE id = %s", (error[:2000], run_id))
 
 
+def fail_abandoned(run_id: str, error: str) -> bool:
+    """Fail a run still marked running whose worker died (the queue's recovery calls this); whether it was."""
+    with db.connection() as conn:
+        return conn.execute("UPDATE ip_workbench.dq_runs SET status = 'failed', completed_at = now(), error = %s"
+                            " WHERE id = %s AND status IN ('queued', 'running') RETURNING 1",
+                            (error[:2000], run_id)).fetchone() is not None
+
+
 def _run(run_id: str, ref: TableRef, actor_label: str | None) -> TableRun:
     with db.connection() as conn:
         tests = table_tests(conn, ref)

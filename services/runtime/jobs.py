@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from services.activity import jobs as activity_jobs
 from services.catalog import jobs as catalog_jobs
@@ -10,13 +11,15 @@ from services.core.config import settings
 from services.core.scheduler import ScheduledJob
 from services.pipelines import jobs as pipeline_jobs
 from services.quality import jobs as quality_jobs
-from services.runtime import backup
+from services.runtime import backup, recovery
 
 
 def scheduled_jobs() -> list[ScheduledJob]:
     """All jobs, read from the current settings."""
     return [*catalog_jobs.scheduled_jobs(), *pipeline_jobs.scheduled_jobs(), *quality_jobs.scheduled_jobs(),
-            *activity_jobs.scheduled_jobs(), _nightly_backup()]
+            *activity_jobs.scheduled_jobs(), _nightly_backup(),
+            ScheduledJob(recovery.RECOVERY_JOB_ID, "Jobs of stopped workers", recovery.recover_stalled_jobs,
+                         IntervalTrigger(seconds=recovery.RECOVERY_EVERY_S))]
 
 
 def _nightly_backup() -> ScheduledJob:

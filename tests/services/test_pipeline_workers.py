@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from services.core import db
+from services.core.queue import QUEUE_SCHEMA
 from services.pipelines import runner, runs, store, webhooks
 from services.pipelines.definition import parse_spec
+from services.runtime import recovery
 from tests.receivers import http_receiver
 from tests.warehouse import source_table
 
@@ -73,6 +77,58 @@ def test_two_worker_processes_run_twenty_queued_runs_exactly_once(source, make_u
         per_run = conn.execute("SELECT link, count(*) FROM ip_workbench.activity_log WHERE link = ANY(%s)"
                                " GROUP BY link", ([f"/pipelines/runs/{r}" for r in queued],)).fetchall()
     assert sorted(count for _link, count in per_run) == [1] * 20
+
+
+def _fingerprint(table: str) -> str:
+    with db.connection() as conn:
+        return conn.execute(f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) || ':' || count(*)"
+                            f" FROM {table} t").fetchone()[0]
+
+
+def _swap_waiting(table: str) -> bool:
+    with db.connection() as conn:
+        return conn.execute("SELECT count(*) FROM pg_locks WHERE relation = to_regclass(%s) AND NOT granted",
+                            (table,)).fetchone()[0] > 0
+
+
+def _job_status(run_id: str) -> str:
+    with db.connection() as conn:
+        return conn.execute(f"SELECT status::text FROM {QUEUE_SCHEMA}.procrastinate_jobs WHERE task_name = %s"
+                            " AND args ->> 'job_run_id' = %s", (runs.RUN_TASK, run_id)).fetchone()[0]
+
+
+def test_a_sigkilled_worker_is_noticed_its_run_failed_and_retried_and_the_target_intact(source, make_user):
+    engineer = make_user("engineer")[0]
+    name = _pipeline(engineer, source)
+    target = f"silver.w_out_{name.removeprefix('w_')}"
+    first = runs.start(engineer, name)
+    runner.execute(first.id, "test")  # the target's current content, built here
+    before = _fingerprint(target)
+    started = runs.start(engineer, name)
+    holder = psycopg.connect(db.database_url())
+    holder.execute(f"SELECT 1 FROM {target} LIMIT 1")  # the swap waits for this lock: the run is mid-flight
+    worker = subprocess.Popen([WORKBENCH, "worker", "--name", "doomed"], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait(lambda: _swap_waiting(target), 120), "the worker never reached the swap"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _wait(lambda: not _swap_waiting(target), 30)
+    assert runs.get(engineer, started.id).status == "running" and _job_status(started.id) == "doing"
+    time.sleep(2)  # the dead worker's last heartbeat ages (the scheduler's job uses STALLED_AFTER_S)
+    recovered = recovery.recover_stalled_jobs(silent_s=1)
+    assert (runs.RUN_TASK, "failed") in [(r.task_name, r.action) for r in recovered]
+    assert _job_status(started.id) == "failed"
+    dead = runs.get(engineer, started.id)
+    assert dead.status == "failed" and "stopped without finishing" in dead.error
+    retry = runs.list_runs(engineer, name, limit=1)[0]
+    assert (retry.trigger, retry.retry_of) == ("retry", started.id)
+    runs.cancel(engineer, retry.id)
+    assert _fingerprint(target) == before
+    assert recovery.recover_stalled_jobs(silent_s=1) == []  # nothing is ended twice
 
 
 @pytest.fixture

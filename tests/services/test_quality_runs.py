@@ -4,9 +4,16 @@ SLOs are checked on every run."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import psycopg
 import pytest
 
 from services.catalog import sync as catalog_sync
@@ -16,6 +23,7 @@ from services.pipelines import runner, store
 from services.pipelines import runs as pipeline_runs
 from services.pipelines.definition import parse_spec
 from services.quality import runs, schedules, slo, testing
+from services.runtime import recovery
 from tests.warehouse import source_table
 
 
@@ -167,3 +175,41 @@ def test_in_app_alerts_close_when_the_tests_pass_again(engineer):
         conn.execute(f"UPDATE {table} SET v = 0 WHERE v IS NULL")
     assert runs.run_table(engineer, table).failed == []
     assert open_alerts() == []
+
+
+def _job_status(run_id: str) -> str:
+    with db.connection() as conn:
+        return conn.execute("SELECT status::text FROM procrastinate.procrastinate_jobs WHERE task_name = %s"
+                            " AND args ->> 'dq_run_id' = %s", (runs.RUN_TASK, run_id)).fetchone()[0]
+
+
+def _wait(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_run_whose_worker_was_killed_is_failed_not_left_running(table, engineer):
+    testing.apply_yaml(engineer, _yaml(table))
+    run_id = runs.request_run(engineer, table)
+    holder = psycopg.connect(db.database_url())
+    holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # the run's first read waits here
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("workbench")), "worker", "--name", "doomed-dq"],
+                              env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait(lambda: runs.get_run(engineer, run_id).status == "running", 120)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _job_status(run_id) == "doing"
+    time.sleep(2)
+    recovered = recovery.recover_stalled_jobs(silent_s=1)
+    assert (runs.RUN_TASK, "failed") in [(r.task_name, r.action) for r in recovered]
+    dead = runs.get_run(engineer, run_id)
+    assert (dead.status, _job_status(run_id)) == ("failed", "failed")
+    assert "stopped without finishing" in dead.error
