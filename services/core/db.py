@@ -90,7 +90,9 @@ def pool() -> ConnectionPool:
     url = database_url()
     with _lock:
         if _pool is None:
-            _pool = ConnectionPool(url, min_size=1, max_size=8, open=True, name="workbench")
+            # check: a connection broken by a server restart is replaced when taken, not handed out.
+            _pool = ConnectionPool(url, min_size=1, max_size=8, open=True, name="workbench",
+                                   check=ConnectionPool.check_connection)
         return _pool
 
 

@@ -135,8 +135,10 @@ def _pool(kind: str) -> ConnectionPool:
         reset_session(conn, expected)
 
     # No server-side prepared statements: DISCARD ALL drops them between users.
+    # check: a connection broken by a server restart is replaced when taken, not handed to a request.
     created = ConnectionPool(conninfo, min_size=1, max_size=10, open=True, configure=configure, reset=reset,
-                             kwargs={"prepare_threshold": None}, name=f"workbench-query-{kind}")
+                             check=ConnectionPool.check_connection, kwargs={"prepare_threshold": None},
+                             name=f"workbench-query-{kind}")
     with _lock:
         if kind in _pools:
             created.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -37,6 +38,7 @@ api.add_middleware(InputLimits)
 api.add_exception_handler(WorkbenchError, errors.workbench_error)
 api.add_exception_handler(RequestValidationError, errors.invalid_request)
 api.add_exception_handler(StarletteHTTPException, errors.http_error)
+api.add_exception_handler(psycopg.OperationalError, errors.database_unavailable)
 for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, dbt, session,
                meta):
     api.include_router(routes.router)

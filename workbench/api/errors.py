@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,6 +23,7 @@ _MEANINGS = {
     413: "The request body is too large",
     429: "Too many requests, or too many failed authentications from this address (see Retry-After)",
     502: "The model behind Genie did not answer",
+    503: "The database is not reachable right now (see Retry-After)",
 }
 
 
@@ -44,6 +46,12 @@ async def workbench_error(_request: Request, exc: WorkbenchError) -> JSONRespons
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def database_unavailable(_request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+    """The database went away (restart, network): 503 with a message to retry, never a bare 500."""
+    return JSONResponse({"error": "The database is not reachable right now (it may be restarting); try again in a"
+                                  " moment."}, status_code=503, headers={"Retry-After": "5"})
 
 
 async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
