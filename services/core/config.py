@@ -41,6 +41,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_RESULT_MAX_MB", "50"),
     Variable("WORKBENCH_EXPORT_MAX_MB", "1024"),
     Variable("WORKBENCH_AUTH_FAILURES_PER_MINUTE", "20"),
+    Variable("WORKBENCH_API_REQUESTS_PER_MINUTE", "1000"),
     Variable("WORKBENCH_CATALOG_SYNC_MINUTES", "60"),
     Variable("WORKBENCH_APP_WORKERS", "1"),
     Variable("WORKBENCH_PIPELINE_PARALLEL_NODES", "2"),
@@ -100,6 +101,7 @@ class Settings:
     result_max_mb: float
     export_max_mb: float
     auth_failures_per_minute: int
+    api_requests_per_minute: int
     catalog_sync_minutes: float
     app_workers: int
     pipeline_parallel_nodes: int
@@ -216,6 +218,7 @@ def _parse(env: dict[str, str]) -> Settings:
         result_max_mb=read.number("WORKBENCH_RESULT_MAX_MB", 50, minimum=0.001),
         export_max_mb=read.number("WORKBENCH_EXPORT_MAX_MB", 1024, minimum=0.001),
         auth_failures_per_minute=read.whole("WORKBENCH_AUTH_FAILURES_PER_MINUTE", 20, minimum=1),
+        api_requests_per_minute=read.whole("WORKBENCH_API_REQUESTS_PER_MINUTE", 1000, minimum=1),
         catalog_sync_minutes=read.number("WORKBENCH_CATALOG_SYNC_MINUTES", 60),
         app_workers=read.whole("WORKBENCH_APP_WORKERS", 1),
         pipeline_parallel_nodes=read.whole("WORKBENCH_PIPELINE_PARALLEL_NODES", 2, minimum=1),

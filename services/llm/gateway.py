@@ -4,22 +4,19 @@ recorded. LiteLLM makes the calls (its own retries off, its local price map for 
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from services.core.config import settings as workbench_settings
 from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
-from services.core.rate_limit import SlidingWindowLimiter
+from services.core.rate_limit import SharedWindowLimiter
+from services.llm import breaker as breakers
 from services.llm import local_server, prices, providers, records, tracing
 from services.llm.breaker import CircuitBreaker
 from services.llm.settings import LOCAL_ALIAS, GatewaySettings, ModelRoute, gateway_settings
 
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-_lock = threading.Lock()
-_breakers: dict[tuple[str, int, float], CircuitBreaker] = {}
-_limiters: dict[int, SlidingWindowLimiter] = {}
 
 
 @dataclass(frozen=True)
@@ -47,25 +44,24 @@ class MalformedResponse(Exception):
 
 
 def breaker_for(model: str, settings: GatewaySettings) -> CircuitBreaker:
-    """The process-wide breaker of one model."""
-    key = (model, settings.breaker_failures, settings.breaker_open_s)
-    with _lock:
-        if key not in _breakers:
-            _breakers[key] = CircuitBreaker(settings.breaker_failures, settings.breaker_open_s)
-        return _breakers[key]
+    """The breaker of one model, shared by every process (its state lives in Postgres)."""
+    return CircuitBreaker(model, settings.breaker_failures, settings.breaker_open_s,
+                          probe_s=settings.timeout_s * settings.attempts + 30)
 
 
 def reset_breakers() -> None:
     """Forget every breaker's state (tests; an operator after fixing a provider)."""
-    with _lock:
-        _breakers.clear()
+    breakers.reset_all()
 
 
-def _limiter(per_minute: int) -> SlidingWindowLimiter:
-    with _lock:
-        if per_minute not in _limiters:
-            _limiters[per_minute] = SlidingWindowLimiter(per_minute, 60.0)
-        return _limiters[per_minute]
+def reset_limits() -> None:
+    """Forget the gateway's request counts (tests; an operator lifting the limit at once)."""
+    _limiter(1).reset()
+
+
+def _limiter(per_minute: int) -> SharedWindowLimiter:
+    """The gateway's request limit, counted once across every process."""
+    return SharedWindowLimiter(per_minute, 60.0, scope="llm")
 
 
 def retryable(exc: BaseException) -> bool:
@@ -202,6 +198,8 @@ def complete(messages: list[dict[str, Any]], *, purpose: str, actor: Any = None,
                 if not retryable(exc) or attempt == settings.attempts:
                     break
                 time.sleep(settings.backoff_s[attempt - 1])
+                if route.is_local:  # a model server that died is started again (and found) before the retry
+                    route = replace(route, api_base=_local_api_base() or route.api_base)
                 continue
             latency = int((time.perf_counter() - started) * 1000)
             breaker.succeeded()

@@ -4,15 +4,22 @@ and what llm_requests and cost_tracker record."""
 
 from __future__ import annotations
 
+import json
+import os
 import pathlib
+import signal
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
 
 from devtools.openai_peer import running_peer
 from services.core import db
+from services.core.config import settings
 from services.core.errors import ExternalServiceError, InvalidInput, RateLimited
-from services.llm import complete, gateway
+from services.llm import complete, gateway, local_server
 
 ASK = [{"role": "user", "content": "Say hello."}]
 
@@ -27,8 +34,10 @@ def peer(migrated, monkeypatch):
         monkeypatch.setenv("WORKBENCH_LLM_TIMEOUT_S", "5")
         monkeypatch.delenv("WORKBENCH_LLM_FALLBACKS", raising=False)
         gateway.reset_breakers()
+        gateway.reset_limits()
         yield server
         gateway.reset_breakers()
+        gateway.reset_limits()
 
 
 def _rows(purpose: str) -> list[tuple]:
@@ -176,13 +185,6 @@ def test_traces_go_to_langfuse_only_when_keys_are_set(peer, monkeypatch):
 def test_two_processes_asking_at_once_share_one_model_server(migrated, local_model):
     """Two processes (an app worker and `workbench genie ask`, say) asking the local model at the same moment,
     with no server running yet: one model host starts, both are answered by it, and it outlives them both."""
-    import json
-    import subprocess
-    import sys
-
-    from services.core.config import settings
-    from services.llm import local_server
-
     local_server.stop()
     assert local_server.running() is None
     script = ("import json; from services.llm import complete, local_server\n"
@@ -209,3 +211,27 @@ def _cmdline_has(proc: pathlib.Path, text: str) -> bool:
         return text.encode() in (proc / "cmdline").read_bytes() and b"model_host" in (proc / "cmdline").read_bytes()
     except OSError:
         return False
+
+
+def test_a_model_server_killed_mid_answer_is_started_again_and_the_call_retried(migrated, local_model):
+    first = local_server.running()
+    assert first is not None
+    result: dict = {}
+
+    def ask() -> None:
+        result["answer"] = complete([{"role": "user", "content": "Count from 1 to 100, separated by commas."}],
+                                    purpose="test-kill", max_tokens=200)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    time.sleep(1.5)  # the server is generating
+    os.kill(first.pid, signal.SIGKILL)
+    asker.join(300)
+    answer = result["answer"]
+    assert answer.text.strip() and answer.attempts >= 2
+    again = local_server.running()
+    assert again is not None and again.pid != first.pid
+    with db.connection() as conn:
+        statuses = [r[0] for r in conn.execute("SELECT status FROM ip_workbench.llm_requests WHERE purpose ="
+                                               " 'test-kill' ORDER BY created_at").fetchall()]
+    assert statuses[0] == "failed" and statuses[-1] == "completed"

@@ -8,13 +8,11 @@ from urllib.parse import quote
 
 from fastapi import Request
 
+from services.core.config import settings
 from services.core.errors import NotAuthenticated
-from services.core.rate_limit import SlidingWindowLimiter
+from services.core.rate_limit import SharedWindowLimiter
 from services.identity import api_keys, auth
 from services.identity.users import User
-
-REQUESTS_PER_MINUTE = 1000
-limiter = SlidingWindowLimiter(REQUESTS_PER_MINUTE)
 
 
 def attachment(filename: str) -> dict[str, str]:
@@ -34,7 +32,8 @@ async def principal(request: Request) -> User:
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     user, key_id = await asyncio.to_thread(api_keys.authenticate, key, client_address=client_address(request))
-    limiter.hit(key_id)
+    limiter = SharedWindowLimiter(settings().api_requests_per_minute, scope="api-key")  # one count for all processes
+    await asyncio.to_thread(limiter.hit, key_id)
     return user
 
 
