@@ -1,6 +1,6 @@
 """Rate limits and circuit breakers that every process of an install shares (several app processes and
-workers act as one): per-key hit counters of fixed windows (a sliding-window estimate is read from the
-current and the previous window) and one breaker row per model. Unlogged counters: after a crash they
+workers act as one): per-key hit counters in one-second buckets (a limit sums the buckets of its window)
+and one breaker row per model. Unlogged counters: after a crash they
 start again from zero, which only forgives a minute of traffic.
 
 Revision ID: 0020_shared_limits
@@ -25,7 +25,7 @@ CREATE UNLOGGED TABLE ip_workbench.rate_windows (
     PRIMARY KEY (key, window_start)
 );
 COMMENT ON TABLE ip_workbench.rate_windows IS
-    'Hits per key and fixed window, for rate limits shared by every process (API keys, the AI gateway).';
+    'Hits per key and one-second bucket, for rate limits shared by every process (API keys, the AI gateway).';
 
 CREATE TABLE ip_workbench.circuit_breakers (
     name text PRIMARY KEY,

@@ -1,16 +1,17 @@
-"""A request rate limit every process of an install shares (several app processes act as one): a
-sliding-window counter in Postgres. Hits are counted per key in fixed windows; a hit is admitted while
-this window's hits plus the previous window's, weighted by how much of the previous window the sliding
-window still covers, stay within the limit. One upsert per hit, serialised per key by its row lock; a
-refused hit is not counted."""
+"""A request rate limit every process of an install shares (several app processes act as one): hits are
+counted per key in one-second buckets in Postgres, and a hit is admitted while the buckets of the last
+`window_s` seconds hold fewer than `limit`. One upsert and one sum over at most `window_s` rows per hit,
+serialised per key by the bucket's row lock; a refused hit is not counted."""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.core import db
 from services.core.errors import RateLimited
+
+BUCKET_S = 1
 
 
 class SharedWindowLimiter:
@@ -23,36 +24,37 @@ class SharedWindowLimiter:
         """Count one call, or raise RateLimited saying when to retry."""
         name = f"{self.scope}:{key}"
         with db.connection() as conn:
-            current, start, now = conn.execute(
+            current, bucket, now = conn.execute(
                 "WITH clock AS (SELECT clock_timestamp() AS now)"
                 " INSERT INTO ip_workbench.rate_windows (key, window_start, hits)"
-                " SELECT %(key)s, to_timestamp(floor(extract(epoch FROM now) / %(w)s) * %(w)s), 1 FROM clock"
+                " SELECT %(key)s, to_timestamp(floor(extract(epoch FROM now) / %(b)s) * %(b)s), 1 FROM clock"
                 " ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1"
-                " RETURNING hits, window_start, (SELECT now FROM clock)",
-                {"key": name, "w": self.window_s}).fetchone()
-            previous = conn.execute(
-                "SELECT coalesce(max(hits), 0) FROM ip_workbench.rate_windows WHERE key = %s AND window_start = %s",
-                (name, start - timedelta(seconds=self.window_s))).fetchone()[0]
-            overlap = 1.0 - min((now - start).total_seconds() / self.window_s, 1.0)
-            if current + previous * overlap <= self.limit:
-                if current == 1:  # the first hit of a window clears this key's older windows
+                " RETURNING hits, window_start, (SELECT now FROM clock)", {"key": name, "b": BUCKET_S}).fetchone()
+            since = bucket - timedelta(seconds=self.window_s - BUCKET_S)
+            buckets = conn.execute(
+                "SELECT window_start, hits FROM ip_workbench.rate_windows WHERE key = %s AND window_start >= %s"
+                " ORDER BY window_start", (name, since)).fetchall()
+            if sum(hits for _start, hits in buckets) <= self.limit:
+                if current == 1:  # once a second at most: this key's buckets that left the window go
                     conn.execute("DELETE FROM ip_workbench.rate_windows WHERE key = %s AND window_start < %s",
-                                 (name, start - timedelta(seconds=self.window_s)))
+                                 (name, since))
                 return
             conn.execute("UPDATE ip_workbench.rate_windows SET hits = hits - 1 WHERE key = %s AND window_start = %s",
-                         (name, start))
-        retry = self._retry_after(current - 1, previous, (now - start).total_seconds())
+                         (name, bucket))
+        retry = self._retry_after([(start, hits - (1 if start == bucket else 0)) for start, hits in buckets], now)
         raise RateLimited(f"Rate limit of {self.limit} requests per {self.window_s:g} s reached; retry in {retry} s.",
                           retry_after_s=retry)
+
+    def _retry_after(self, buckets: list[tuple[datetime, int]], now: datetime) -> int:
+        """Seconds until enough of the oldest buckets leave the window for one more hit."""
+        excess = sum(hits for _start, hits in buckets) + 1 - self.limit
+        for start, hits in buckets:
+            excess -= hits
+            if excess <= 0:
+                return max(1, math.ceil((start + timedelta(seconds=self.window_s) - now).total_seconds()))
+        return max(1, math.ceil(self.window_s))
 
     def reset(self) -> None:
         """Forget every count of this limiter's scope (tests; an operator lifting a limit at once)."""
         with db.connection() as conn:
             conn.execute("DELETE FROM ip_workbench.rate_windows WHERE key LIKE %s", (f"{self.scope}:%",))
-
-    def _retry_after(self, current: int, previous: int, elapsed: float) -> int:
-        """Seconds until one more hit fits: when the previous window's share has shrunk enough, else the next
-        window."""
-        room = self.limit - current - 1
-        share_left = 1.0 - room / previous if previous and room >= 0 else 1.0
-        return max(1, math.ceil(self.window_s * share_left - elapsed))

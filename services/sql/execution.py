@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import re
 import threading
 import time
 import uuid
@@ -110,6 +111,8 @@ _pools: dict[str, ConnectionPool] = {}
 _running: dict[str, psycopg.Connection] = {}
 _cancel_requested: set[str] = set()
 _terminated: set[str] = set()
+_overdue: set[str] = set()
+RUN_TAG = "workbench-run:"  # application_name of a session while it runs a query: any process can find it
 _open: dict[str, _OpenResult] = {}
 _lock = threading.Lock()
 
@@ -298,7 +301,8 @@ def _translate(exc: psycopg.Error, actor: Any, statement: Statement, index: int,
                            " stop when cancelled, so its session was ended.", sqlstate="57014",
                            statement_index=index)
     if sqlstate == "57014":
-        if stopped == "cancelled":
+        # A cancel asked in another process arrives as "user request" with no reason known here.
+        if stopped == "cancelled" or (stopped is None and "user request" in message):
             return QueryCancelled("Query cancelled.", sqlstate=sqlstate, statement_index=index)
         return QueryFailed(f"Query stopped: it ran longer than the {timeout_s:g} s statement timeout.",
                            sqlstate=sqlstate, statement_index=index)
@@ -326,7 +330,7 @@ class _Watchdog:
         now = time.monotonic()
         with self._wake:
             self._armed.add(run_id)
-            for delay, action in ((CANCEL_GRACE_S, _cancel_connection), (TERMINATE_GRACE_S, _terminate_backend)):
+            for delay, action in ((CANCEL_GRACE_S, _cancel_overdue), (TERMINATE_GRACE_S, _terminate_backend)):
                 self._sequence += 1
                 heapq.heappush(self._due, (now + timeout_s + delay, self._sequence, run_id, action))
             if self._thread is None or not self._thread.is_alive():
@@ -365,6 +369,21 @@ def _terminate_backend(run_id: str) -> bool:
         return bool(app.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,)).fetchone()[0])
 
 
+def _safe_run_id(run_id: str) -> str:
+    """A run id as it may appear in the session tag (ids are uuids; anything else is refused)."""
+    if not re.fullmatch(r"[0-9a-fA-F-]{1,40}", run_id or ""):
+        raise InvalidInput("That is not a run id.")
+    return run_id
+
+
+def _cancel_overdue(run_id: str) -> bool:
+    """The watchdog's cancel of a statement past its timeout (reported as a timeout, not as cancelled)."""
+    with _lock:
+        if run_id in _running:
+            _overdue.add(run_id)
+    return _cancel_connection(run_id)
+
+
 def _cancel_connection(run_id: str) -> bool:
     with _lock:
         conn = _running.get(run_id)
@@ -391,7 +410,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     statements = split_statements(sql_text)
     if not statements:
         raise InvalidInput("The script holds only comments; there is nothing to run.")
-    run_id = run_id or uuid.uuid4().hex
+    run_id = _safe_run_id(run_id or uuid.uuid4().hex)
     kind = "reader" if read_only else _kind_for(actor.role)
     classes = _classify_all(actor, sql_text, statements, source, client_address, may_write=kind == "writer")
     close_result(actor, None)  # one open result per user: a new query closes the previous one
@@ -406,7 +425,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     cursor: _Portal | psycopg.Cursor | None = None
     keep_open = False
     try:
-        _begin(conn, timeout)
+        _begin(conn, timeout, run_id)
         writes = any(c.writes for c in classes)
         status = ""
         for index, statement in enumerate(statements):
@@ -467,6 +486,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
             _running.pop(run_id, None)
             _cancel_requested.discard(run_id)
             _terminated.discard(run_id)
+            _overdue.discard(run_id)
         if not keep_open:
             _release(pool, conn, cursor, commit=succeeded and kind == "writer")
 
@@ -486,10 +506,12 @@ def _classify_all(actor: Any, sql_text: str, statements: list[Statement], source
         raise
 
 
-def _begin(conn: psycopg.Connection, timeout_s: float) -> None:
-    """Open the transaction with this run's statement timeout and the pinned search path (one round trip)."""
+def _begin(conn: psycopg.Connection, timeout_s: float, run_id: str) -> None:
+    """Open the transaction with this run's statement timeout, the pinned search path and the run's tag as
+    the session's application_name, by which a cancel from any process finds it (one round trip)."""
     conn.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}; "
-                 f"SET LOCAL search_path = {query_roles.SEARCH_PATH}")
+                 f"SET LOCAL search_path = {query_roles.SEARCH_PATH}; "
+                 f"SET LOCAL application_name = '{RUN_TAG}{_safe_run_id(run_id)}'")
 
 
 def _stop_reason(run_id: str) -> str | None:
@@ -497,6 +519,8 @@ def _stop_reason(run_id: str) -> str | None:
     with _lock:
         if run_id in _terminated:
             return "terminated"
+        if run_id in _overdue:
+            return "overdue"
         return "cancelled" if run_id in _cancel_requested else None
 
 
@@ -605,9 +629,13 @@ def cancel(actor: Any, run_id: str) -> bool:
         running = run_id in _running
         if running:
             _cancel_requested.add(run_id)
-    if not running:
-        return False
-    return _cancel_connection(run_id)
+    if running:
+        return _cancel_connection(run_id)
+    # Running in another app process (or worker): its session carries the run's tag.
+    with db.connection() as app:
+        return bool(app.execute(
+            "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = %s AND state = 'active'", (RUN_TAG + _safe_run_id(run_id),)).fetchone()[0])
 
 
 @dataclass
