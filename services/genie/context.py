@@ -15,8 +15,7 @@ from services.sql import execution as query_execution
 MAX_TABLES = 4
 MAX_LINKED = 2  # dimension tables reached by a key of the best tables, shown in one line each
 SAMPLE_VALUES = 3
-ALL_VALUES = 10  # a text column with at most this many distinct values shows them all
-MAX_SAMPLED_COLUMNS = 6
+MAX_SAMPLED_COLUMNS = 4
 FIRST_ROWS = 200
 _TEXT_TYPES = ("text", "character varying", "varchar", "character")
 
@@ -68,16 +67,16 @@ def linked_dimensions(names: list[str]) -> dict[str, str]:
     return dict(list(linked.items())[:MAX_LINKED])
 
 
-def _statistics(actor: Any, table: catalog.TableInfo, columns: list[str]) -> dict[str, tuple[list[str], float]]:
-    """{column: (most common values, n_distinct)} from the planner's statistics (pg_stats shows only the
-    columns the actor's role may read); empty for a table never analysed."""
+def _statistics(actor: Any, table: catalog.TableInfo, columns: list[str]) -> dict[str, list[str]]:
+    """{column: its most common values, commonest first} from the planner's statistics (pg_stats shows only
+    the columns the actor's role may read); empty for a table never analysed."""
     schema, name = identifiers.literal(table.schema_name), identifiers.literal(table.table_name)
     rows = query_execution.execute_all(
-        actor, "SELECT attname, most_common_vals::text::text[], n_distinct FROM pg_catalog.pg_stats WHERE"
+        actor, "SELECT attname, most_common_vals::text::text[] FROM pg_catalog.pg_stats WHERE"
         f" schemaname = {schema} AND tablename = {name}"
         f" AND attname IN ({', '.join(identifiers.literal(c) for c in columns)})",
         source="genie", read_only=True).rows
-    return {name: (list(values or []), float(distinct)) for name, values, distinct in rows}
+    return {name: list(values or []) for name, values in rows}
 
 
 def _first_values(actor: Any, table: catalog.TableInfo, columns: list[str]) -> dict[str, list[str]]:
@@ -91,20 +90,14 @@ def _first_values(actor: Any, table: catalog.TableInfo, columns: list[str]) -> d
 
 
 def _samples(actor: Any, table: catalog.TableInfo) -> dict[str, list[str]]:
-    """Example values of the text columns: every value of a column with at most ALL_VALUES distinct ones
-    (so a question's "rent" can be matched to 'Rent'), else the SAMPLE_VALUES most common. Read from the
-    planner's statistics, which costs nothing however big the table; the first rows where there are none."""
+    """The SAMPLE_VALUES commonest values of the first text columns, read from the planner's statistics
+    (nothing to scan however big the table); from the table's first rows where there are none."""
     texts = [c.name for c in table.columns if c.data_type.startswith(_TEXT_TYPES)][:MAX_SAMPLED_COLUMNS]
     if not texts:
         return {}
     try:
         statistics = _statistics(actor, table, texts)
-        samples = {}
-        for column in texts:
-            values, distinct = statistics.get(column, ([], 0.0))
-            if values:
-                few = 0 < distinct <= ALL_VALUES and len(values) >= distinct
-                samples[column] = sorted(values) if few else values[:SAMPLE_VALUES]
+        samples = {c: statistics[c][:SAMPLE_VALUES] for c in texts if statistics.get(c)}
         missing = [c for c in texts if c not in samples]
         if missing:
             samples.update({c: v for c, v in _first_values(actor, table, missing).items() if v})

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from services.runtime import backup as backups
 from services.runtime import jobs as runtime_jobs
 from services.sql import execution as query_execution
 from services.sql import snippets
+from tests.polling import wait_until
 
 COMPARED = ("ip_workbench.users", "ip_workbench.sql_snippets", "ip_workbench.query_history", "ip_workbench.tables",
             "ip_workbench.table_metadata", "ip_workbench.lineage", "ip_workbench.column_lineage",
@@ -101,15 +101,6 @@ def test_restore_refuses_a_used_install_and_a_file_that_is_no_backup(filled, tmp
     assert _fingerprints_here() == before
 
 
-def _wait(condition, seconds: float = 180.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
-
-
 def test_the_nightly_backup_runs_on_a_worker_and_keeps_the_newest(demo_warehouse, tmp_path, monkeypatch):
     folder = tmp_path / "nightly"
     folder.mkdir()
@@ -125,7 +116,7 @@ def test_the_nightly_backup_runs_on_a_worker_and_keeps_the_newest(demo_warehouse
     worker = subprocess.Popen([str(Path(sys.executable).with_name("workbench")), "worker", "--name", "backup-w"],
                               env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        done = _wait(lambda: len(backups.backups_in(folder)) == 2 and backups.backups_in(folder)[0].bytes > 1000)
+        done = wait_until(lambda: len(backups.backups_in(folder)) == 2 and backups.backups_in(folder)[0].bytes > 1000)
     finally:
         worker.terminate()
         errors = worker.communicate(timeout=60)[1].decode(errors="replace")[-2000:]

@@ -70,7 +70,7 @@ def test_the_tuning_set_is_apart_from_the_held_out_set_and_its_gold_sql_runs(dem
         assert genie_eval.gold_rows(case["sql"]) is not None, case["question"]
 
 
-def test_sample_values_come_from_statistics_all_of_them_for_few_values(demo_warehouse, make_user):
+def test_sample_values_are_the_commonest_from_statistics_or_the_first_rows(demo_warehouse, make_user):
     engineer, _ = make_user("engineer")
     with db.connection() as conn:
         conn.execute("DROP TABLE IF EXISTS bronze.genie_unanalysed")
@@ -82,10 +82,13 @@ def test_sample_values_come_from_statistics_all_of_them_for_few_values(demo_ware
             query_roles.grant_warehouse_access(conn)
         tables = {t.name: t for t in context.gather(engineer, ["gold.finance_expenses", "bronze.genie_unanalysed"])}
         expenses = tables["gold.finance_expenses"].samples
-        # Eight departments and five statuses: every value, in order; hundreds of vendors: the three commonest.
-        assert expenses["department"] == sorted(expenses["department"]) and len(expenses["department"]) == 8
-        assert expenses["status"] == ["approved", "draft", "paid", "refused", "submitted"]
-        assert len(expenses["vendor"]) == context.SAMPLE_VALUES
+        with db.connection() as conn:
+            commonest = conn.execute("SELECT (most_common_vals::text::text[])[1:3] FROM pg_stats WHERE schemaname ="
+                                     " 'gold' AND tablename = 'finance_expenses' AND attname = 'department'"
+                                     ).fetchone()[0]
+            departments = {r[0] for r in conn.execute("SELECT DISTINCT department FROM gold.finance_expenses")}
+        assert expenses["department"] == commonest and set(commonest) <= departments
+        assert set(expenses) == {"vendor", "category", "department", "employee"}  # the first four text columns
         # A table never analysed: values from its first rows.
         assert tables["bronze.genie_unanalysed"].samples["label"] == ["only-1", "only-2", "only-3"]
     finally:

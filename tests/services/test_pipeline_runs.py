@@ -21,7 +21,8 @@ from services.core.errors import Conflict, PermissionDenied
 from services.pipelines import ingest, jobs, runner, runs, store
 from services.pipelines.definition import parse_spec
 from services.sql import roles as query_roles
-from tests.warehouse import source_table
+from tests.polling import wait_until
+from tests.warehouse import fingerprint, source_table, swap_waiting
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +60,6 @@ def _run(actor, name: str) -> runs.Run:
     started = runs.start(actor, name)
     runner.execute(started.id, "test")
     return runs.get(actor, started.id)
-
-
-def _fingerprint(table: str) -> str:
-    with db.connection() as conn:
-        return conn.execute(f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) || ':' || count(*)"
-                            f" FROM {table} t").fetchone()[0]
 
 
 def test_a_run_builds_targets_and_keeps_comments_grants_and_views(source, engineer):
@@ -116,7 +111,7 @@ def test_a_failing_node_keeps_the_previous_table_then_retry_then_blocked(source,
     completed = _run(engineer, spec["name"])
     assert completed.status == "completed"
     clean, mart = f"silver.clean_{suffix}", f"gold.mart_{suffix}"
-    before = {t: _fingerprint(t) for t in (clean, mart)}
+    before = {t: fingerprint(t) for t in (clean, mart)}
     # Passes Guardian (it plans), fails at run time: division by zero on the last rows.
     spec["definition"]["nodes"][0]["data"]["sql"] = f"SELECT id, amount / (1000 - id) AS amount, name FROM {source}"
     assert store.apply(engineer, parse_spec(spec)).report.ok
@@ -125,7 +120,7 @@ def test_a_failing_node_keeps_the_previous_table_then_retry_then_blocked(source,
     nodes = {n.id: n for n in failed.nodes}
     assert nodes["clean"].status == "failed" and nodes["clean"].sqlstate == "22012"
     assert nodes["mart"].status == "skipped"
-    assert {t: _fingerprint(t) for t in (clean, mart)} == before
+    assert {t: fingerprint(t) for t in (clean, mart)} == before
     retry = runs.list_runs(engineer, spec["name"], limit=1)[0]
     assert (retry.trigger, retry.attempt, retry.retry_of, retry.status) == ("retry", 2, failed.id, "pending")
     runner.execute(retry.id, "test")
@@ -136,7 +131,7 @@ def test_a_failing_node_keeps_the_previous_table_then_retry_then_blocked(source,
                                                (f"pipeline:{spec['name']}",)).fetchall()]
         assert any("retried once" in m for m in messages) and any("is blocked" in m for m in messages)
         assert runs.is_blocked(conn, blocked.pipeline_id)
-    assert {t: _fingerprint(t) for t in (clean, mart)} == before
+    assert {t: fingerprint(t) for t in (clean, mart)} == before
     viewer = make_user("viewer")[0]
     with pytest.raises(PermissionDenied):
         runs.retry(viewer, blocked.id)
@@ -144,15 +139,6 @@ def test_a_failing_node_keeps_the_previous_table_then_retry_then_blocked(source,
         runs.retry(engineer, completed.id)
     manual = runs.retry(engineer, blocked.id)
     assert manual.trigger == "manual" and manual.retry_of == blocked.id and manual.status == "pending"
-
-
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 SLOW = "SELECT count(*) AS n FROM generate_series(1, 200000000) a"
@@ -178,7 +164,7 @@ def test_cancel_stops_the_database_work(source, engineer):
     started = runs.start(engineer, spec["name"])
     worker = threading.Thread(target=runner.execute, args=(started.id, "test"))
     worker.start()
-    assert _wait_for(_slow_query_running)
+    assert wait_until(_slow_query_running)
     asked = time.monotonic()
     runs.cancel(engineer, started.id)
     worker.join(timeout=60)
@@ -240,7 +226,7 @@ def test_a_run_killed_mid_swap_leaves_the_previous_table_intact(source, engineer
     store.apply(engineer, parse_spec(spec))
     assert _run(engineer, spec["name"]).status == "completed"
     clean = f"silver.clean_{suffix}"
-    before = _fingerprint(clean)
+    before = fingerprint(clean)
     spec["definition"]["nodes"][0]["data"]["sql"] = f"SELECT id, amount + 1 AS amount, name FROM {source}"
     store.apply(engineer, parse_spec(spec))
     started = runs.start(engineer, spec["name"])
@@ -249,14 +235,14 @@ def test_a_run_killed_mid_swap_leaves_the_previous_table_intact(source, engineer
     code = f"from services.pipelines import runner; runner.execute({started.id!r}, 'doomed')"
     process = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ))
     try:
-        assert _wait_for(lambda: _swap_waiting(clean), 60)
+        assert wait_until(lambda: swap_waiting(clean), 60)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
         holder.rollback()
         holder.close()
-    assert _wait_for(lambda: not _swap_waiting(clean), 30)
-    assert _fingerprint(clean) == before
+    assert wait_until(lambda: not swap_waiting(clean), 30)
+    assert fingerprint(clean) == before
     with db.connection() as conn:
         assert conn.execute("SELECT to_regclass(%s) IS NOT NULL", (clean,)).fetchone()[0]
     # The run lost its worker: the schedule tick's recovery fails it, and the retry rule applies.
@@ -268,12 +254,6 @@ def test_a_run_killed_mid_swap_leaves_the_previous_table_intact(source, engineer
     retry = runs.list_runs(engineer, spec["name"], limit=1)[0]
     assert (retry.trigger, retry.retry_of) == ("retry", started.id)
     runs.cancel(engineer, retry.id)
-
-
-def _swap_waiting(table: str) -> bool:
-    with db.connection() as conn:
-        return conn.execute("SELECT count(*) FROM pg_locks WHERE relation = to_regclass(%s) AND NOT granted",
-                            (table,)).fetchone()[0] > 0
 
 
 def test_ingestion_counts_and_reports_bad_records(source, engineer):

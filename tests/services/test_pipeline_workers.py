@@ -19,8 +19,9 @@ from services.core.queue import QUEUE_SCHEMA
 from services.pipelines import runner, runs, store, webhooks
 from services.pipelines.definition import parse_spec
 from services.runtime import recovery
+from tests.polling import wait_until
 from tests.receivers import http_receiver
-from tests.warehouse import source_table
+from tests.warehouse import fingerprint, source_table, swap_waiting
 
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
 
@@ -41,12 +42,7 @@ def _pipeline(engineer, source: str, **extra) -> str:
 
 
 def _wait(condition, seconds: float = 120.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+    return wait_until(condition, seconds, every=0.2)
 
 
 def test_two_worker_processes_run_twenty_queued_runs_exactly_once(source, make_user):
@@ -79,18 +75,6 @@ def test_two_worker_processes_run_twenty_queued_runs_exactly_once(source, make_u
     assert sorted(count for _link, count in per_run) == [1] * 20
 
 
-def _fingerprint(table: str) -> str:
-    with db.connection() as conn:
-        return conn.execute(f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) || ':' || count(*)"
-                            f" FROM {table} t").fetchone()[0]
-
-
-def _swap_waiting(table: str) -> bool:
-    with db.connection() as conn:
-        return conn.execute("SELECT count(*) FROM pg_locks WHERE relation = to_regclass(%s) AND NOT granted",
-                            (table,)).fetchone()[0] > 0
-
-
 def _job_status(run_id: str) -> str:
     with db.connection() as conn:
         return conn.execute(f"SELECT status::text FROM {QUEUE_SCHEMA}.procrastinate_jobs WHERE task_name = %s"
@@ -103,20 +87,20 @@ def test_a_sigkilled_worker_is_noticed_its_run_failed_and_retried_and_the_target
     target = f"silver.w_out_{name.removeprefix('w_')}"
     first = runs.start(engineer, name)
     runner.execute(first.id, "test")  # the target's current content, built here
-    before = _fingerprint(target)
+    before = fingerprint(target)
     started = runs.start(engineer, name)
     holder = psycopg.connect(db.database_url())
     holder.execute(f"SELECT 1 FROM {target} LIMIT 1")  # the swap waits for this lock: the run is mid-flight
     worker = subprocess.Popen([WORKBENCH, "worker", "--name", "doomed"], env=dict(os.environ),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert _wait(lambda: _swap_waiting(target), 120), "the worker never reached the swap"
+        assert _wait(lambda: swap_waiting(target), 120), "the worker never reached the swap"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
         holder.rollback()
         holder.close()
-    assert _wait(lambda: not _swap_waiting(target), 30)
+    assert _wait(lambda: not swap_waiting(target), 30)
     assert runs.get(engineer, started.id).status == "running" and _job_status(started.id) == "doing"
     time.sleep(2)  # the dead worker's last heartbeat ages (the scheduler's job uses STALLED_AFTER_S)
     recovered = recovery.recover_stalled_jobs(silent_s=1)
@@ -127,7 +111,7 @@ def test_a_sigkilled_worker_is_noticed_its_run_failed_and_retried_and_the_target
     retry = runs.list_runs(engineer, name, limit=1)[0]
     assert (retry.trigger, retry.retry_of) == ("retry", started.id)
     runs.cancel(engineer, retry.id)
-    assert _fingerprint(target) == before
+    assert fingerprint(target) == before
     assert recovery.recover_stalled_jobs(silent_s=1) == []  # nothing is ended twice
 
 

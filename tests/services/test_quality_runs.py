@@ -24,6 +24,7 @@ from services.pipelines import runs as pipeline_runs
 from services.pipelines.definition import parse_spec
 from services.quality import runs, schedules, slo, testing
 from services.runtime import recovery
+from tests.polling import wait_until
 from tests.warehouse import source_table
 
 
@@ -183,15 +184,6 @@ def _job_status(run_id: str) -> str:
                             " AND args ->> 'dq_run_id' = %s", (runs.RUN_TASK, run_id)).fetchone()[0]
 
 
-def _wait(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_run_whose_worker_was_killed_is_failed_not_left_running(table, engineer):
     testing.apply_yaml(engineer, _yaml(table))
     run_id = runs.request_run(engineer, table)
@@ -200,7 +192,7 @@ def test_a_run_whose_worker_was_killed_is_failed_not_left_running(table, enginee
     worker = subprocess.Popen([str(Path(sys.executable).with_name("workbench")), "worker", "--name", "doomed-dq"],
                               env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert _wait(lambda: runs.get_run(engineer, run_id).status == "running", 120)
+        assert wait_until(lambda: runs.get_run(engineer, run_id).status == "running", 120)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:

@@ -11,18 +11,14 @@ from services.catalog import sync as catalog_sync
 from services.core import db, scheduler
 from services.core.config import settings
 from services.runtime.jobs import scheduled_jobs
+from tests.polling import wait_until
 
 # Apart from the app's own key: a browser-test app may be leading in this session.
 TEST_LOCK = scheduler.LEADER_LOCK + 1000
 
 
 def _wait(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+    return wait_until(condition, seconds)
 
 
 def _schedule_runs() -> int:
