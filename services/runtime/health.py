@@ -90,10 +90,11 @@ def _scheduler(conn: psycopg.Connection) -> Check:
     return Check("scheduler", leaders == 1, f"{leaders} process(es) lead the scheduler", False)
 
 
-def scheduler_leaders(conn: psycopg.Connection) -> int:
-    """How many sessions hold the scheduler's leader lock (1 when an app process runs)."""
-    return conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0"
-                        " AND objid = %s AND objsubid = 1", (LEADER_LOCK,)).fetchone()[0]
+def scheduler_leaders(conn: psycopg.Connection, lock_key: int = LEADER_LOCK) -> int:
+    """How many sessions hold the scheduler's leader lock (1 when an app process runs). A one-bigint advisory
+    lock shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1."""
+    return conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s"
+                        " AND objid = %s AND objsubid = 1", (lock_key >> 32, lock_key & 0xFFFFFFFF)).fetchone()[0]
 
 
 def _guarded(name: str, check: Callable[[psycopg.Connection], Check], conn: psycopg.Connection) -> Check:

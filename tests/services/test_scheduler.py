@@ -10,6 +10,7 @@ from services.catalog import jobs as catalog_jobs
 from services.catalog import sync as catalog_sync
 from services.core import db, scheduler
 from services.core.config import settings
+from services.runtime import health
 from services.runtime.jobs import scheduled_jobs
 from tests.polling import wait_until
 
@@ -41,6 +42,8 @@ def test_one_leader_runs_the_catalog_sync_and_hands_over(demo_warehouse, monkeyp
         assert upcoming is not None and 25 * 60 < (upcoming.timestamp() - time.time()) <= 30 * 60
         time.sleep(0.6)
         assert not second.is_leader, "a second process waits while the first leads"
+        with db.connection() as conn:
+            assert health.scheduler_leaders(conn, TEST_LOCK) == 1  # what /api/ready and /metrics report
         first.stop()
         assert _wait(lambda: second.is_leader), "another process takes over when the leader goes"
     finally:
