@@ -712,7 +712,7 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
     cursor = conn.cursor()
     try:
         conn.execute("SET TRANSACTION READ ONLY")
-        _begin(conn, settings().statement_timeout_s)
+        _begin(conn, settings().statement_timeout_s, uuid.uuid4().hex)
         copy_cm = cursor.copy(copy_sql)
         copy = copy_cm.__enter__()
         chunks = iter(copy)
@@ -763,7 +763,7 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
     portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
     try:
         conn.execute("SET TRANSACTION READ ONLY")
-        _begin(conn, settings().statement_timeout_s)
+        _begin(conn, settings().statement_timeout_s, uuid.uuid4().hex)
         portal.execute(statement.text)
         first = portal.fetchmany(min(batch_size, cap))
         columns = _columns(conn, portal.cursor)
