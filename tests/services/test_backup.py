@@ -8,21 +8,25 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from services.catalog import sync as catalog_sync
 from services.catalog import tables as catalog
 from services.core import db
 from services.core import secrets as secret_box
 from services.core.config import settings
 from services.core.errors import Conflict, InvalidInput
-from services.demo import pipeline as demo_pipeline
+from services.pipelines import store as pipeline_store
+from services.pipelines.definition import parse_spec
 from services.runtime import backup as backups
 from services.runtime import jobs as runtime_jobs
 from services.sql import execution as query_execution
 from services.sql import snippets
 from tests.polling import wait_until
+from tests.warehouse import source_table
 
 COMPARED = ("ip_workbench.users", "ip_workbench.sql_snippets", "ip_workbench.query_history", "ip_workbench.tables",
             "ip_workbench.table_metadata", "ip_workbench.lineage", "ip_workbench.column_lineage",
@@ -55,10 +59,16 @@ def _in_home(home: Path, *args: str) -> subprocess.CompletedProcess:
 def filled(demo_warehouse, make_user):
     """Content of every kind a team keeps: a snippet, a run in the history, a description, a pipeline."""
     engineer, _ = make_user("engineer")
-    snippets.save(engineer, "backup check", "SELECT count(*) FROM silver.vendors", description="kept")
-    query_execution.execute_all(engineer, "SELECT count(*) FROM silver.vendors", source="editor")
-    catalog.edit_table(engineer, "silver.vendors", description="Suppliers, as a backup must keep them")
-    demo_pipeline.ensure_pipeline(engineer)
+    own = source_table("id int, amount numeric", "SELECT g, g FROM generate_series(1, 10) g", prefix="bk")
+    catalog_sync.sync(embed=False)
+    snippets.save(engineer, "backup check", f"SELECT count(*) FROM {own}", description="kept")
+    query_execution.execute_all(engineer, f"SELECT count(*) FROM {own}", source="editor")
+    catalog.edit_table(engineer, own, description="Amounts, as a backup must keep them")
+    suffix = uuid.uuid4().hex[:8]
+    applied = pipeline_store.apply(engineer, parse_spec({"name": f"bk_{suffix}", "definition": {"nodes": [
+        {"id": "n", "type": "silver", "data": {"target": f"silver.bk_out_{suffix}", "sql": f"SELECT * FROM {own}"}}],
+        "edges": []}}))
+    assert applied.report.ok, applied.report.summary()
     secret_box.verify_key()  # stores the key check: a restored install must read it with the copied key
     return engineer
 
