@@ -44,6 +44,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKBENCH_API_REQUESTS_PER_MINUTE", "1000"),
     Variable("WORKBENCH_CATALOG_SYNC_MINUTES", "60"),
     Variable("WORKBENCH_APP_WORKERS", "1"),
+    Variable("WORKBENCH_WORKERS", "1"),
+    Variable("REDIS_URL", "unset: one app process, browser state on disk"),
     Variable("WORKBENCH_PIPELINE_PARALLEL_NODES", "2"),
     Variable("WORKBENCH_PIPELINE_TIMEOUT_S", "600"),
     Variable("WORKBENCH_PIPELINE_RETRY_DELAY_S", "300"),
@@ -104,6 +106,8 @@ class Settings:
     api_requests_per_minute: int
     catalog_sync_minutes: float
     app_workers: int
+    workers: int
+    redis_url: str | None
     pipeline_parallel_nodes: int
     pipeline_timeout_s: float
     pipeline_retry_delay_s: float
@@ -196,6 +200,16 @@ class _Reader:
         return raw
 
 
+def _backend_processes(read: _Reader) -> int:
+    """WORKBENCH_WORKERS app processes; more than one needs Redis, where Reflex keeps each browser's state so
+    that any process can serve its next event."""
+    workers = read.whole("WORKBENCH_WORKERS", 1, minimum=1)
+    if workers > 1 and not read.text("REDIS_URL"):
+        raise ValueError(f"WORKBENCH_WORKERS={workers} needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): several app"
+                         " processes keep each browser's state in Redis. Set REDIS_URL or run one process.")
+    return workers
+
+
 def _folder(text: str | None) -> Path | None:
     return Path(text).expanduser().resolve() if text else None
 
@@ -221,6 +235,8 @@ def _parse(env: dict[str, str]) -> Settings:
         api_requests_per_minute=read.whole("WORKBENCH_API_REQUESTS_PER_MINUTE", 1000, minimum=1),
         catalog_sync_minutes=read.number("WORKBENCH_CATALOG_SYNC_MINUTES", 60),
         app_workers=read.whole("WORKBENCH_APP_WORKERS", 1),
+        workers=_backend_processes(read),
+        redis_url=read.text("REDIS_URL"),
         pipeline_parallel_nodes=read.whole("WORKBENCH_PIPELINE_PARALLEL_NODES", 2, minimum=1),
         pipeline_timeout_s=read.number("WORKBENCH_PIPELINE_TIMEOUT_S", 600, minimum=0.1),
         pipeline_retry_delay_s=read.number("WORKBENCH_PIPELINE_RETRY_DELAY_S", 300),
@@ -280,6 +296,16 @@ def settings() -> Settings:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         _dotenv_loaded = True
     return _cached(tuple(os.environ.get(name) for name in _READ))
+
+
+def export_backend_environment(current: Settings) -> None:
+    """Settings the app server's own libraries read from the environment: granian's number of backend
+    processes and, with several, one folder where their Prometheus counters are summed (called by rxconfig)."""
+    os.environ["GRANIAN_WORKERS"] = str(current.workers)
+    if current.workers > 1 and not current.metrics_multiprocess_dir:
+        folder = current.home / "metrics"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(folder))
 
 
 def child_environment() -> dict[str, str]:

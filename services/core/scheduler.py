@@ -45,10 +45,16 @@ JobSource = Callable[[], Sequence[ScheduledJob]]
 class Scheduler:
     """Leader election plus an APScheduler BackgroundScheduler once this process leads."""
 
-    def __init__(self, jobs: JobSource, retry_seconds: float = 30.0, lock_key: int = LEADER_LOCK) -> None:
-        """`jobs` is asked for the job list when this process takes the lead (so settings read then apply)."""
+    def __init__(self, jobs: JobSource, retry_seconds: float = 30.0, lock_key: int = LEADER_LOCK,
+                 check_seconds: float = 5.0) -> None:
+        """`jobs` is asked for the job list when this process takes the lead (so settings read then apply).
+
+        A leader checks its lock's connection every `check_seconds`: a lock whose session died (Postgres
+        restarted, the connection was cut) is no longer held, so the leader stops its jobs and competes
+        again, and two processes never run the jobs at once for longer than that interval."""
         self._jobs = jobs
         self._retry = retry_seconds
+        self._check = check_seconds
         self._lock_key = lock_key
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,16 +78,28 @@ class Scheduler:
         conn.close()
         return False
 
+    def _still_holds_lock(self) -> bool:
+        """True while the session that took the advisory lock is alive (the lock lives as long as it)."""
+        try:
+            self._lock_conn.execute("SELECT 1")
+        except psycopg.Error:
+            return False
+        return True
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._try_lead():
-                    self._start_jobs()
-                    return
+                if self._lock_conn is None:
+                    if self._try_lead():
+                        self._start_jobs()
+                elif not self._still_holds_lock():
+                    log.warning("scheduler: the leader lock's session is gone; stopping jobs and competing again")
+                    self._step_down()
+                    continue
             except Exception:  # the database may be restarting, or a setting is bad; try again later
                 log.exception("scheduler: could not take the lead")
-                self._release()
-            self._stop.wait(self._retry)
+                self._step_down()
+            self._stop.wait(self._check if self._lock_conn is not None else self._retry)
 
     def _start_jobs(self) -> None:
         jobs = list(self._jobs())
@@ -105,6 +123,9 @@ class Scheduler:
     def stop(self) -> None:
         """Stop jobs and give up the lead."""
         self._stop.set()
+        self._step_down()
+
+    def _step_down(self) -> None:
         if self._scheduler is not None:
             with contextlib.suppress(Exception):
                 self._scheduler.shutdown(wait=False)

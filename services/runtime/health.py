@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
+import redis
 from alembic.script import ScriptDirectory
 
 from services.core import db, migrations
@@ -75,6 +76,24 @@ def _model_server() -> Check:
                  False)
 
 
+def _redis() -> Check | None:
+    """With REDIS_URL the browsers' state lives in Redis: without it no page event can be served."""
+    url = settings().redis_url
+    if not url:
+        return None
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2) as client:
+            client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        return Check("redis", False, f"cannot reach Redis ({_without_password(url)}): {exc}")
+    return Check("redis", True, f"Redis answers ({_without_password(url)})")
+
+
+def _without_password(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if "@" in rest else url
+
+
 def _queue(conn: psycopg.Connection) -> Check:
     waiting, alive = conn.execute(
         f"SELECT (SELECT count(*) FROM {QUEUE_SCHEMA}.procrastinate_jobs WHERE status = 'todo' AND"
@@ -120,6 +139,8 @@ def readiness() -> Readiness:
                                      Check(name, False, "unknown until the database is migrated", False))
     else:
         report.checks.append(Check("migrations", False, "unknown: the database does not answer"))
+    if (state_store := _redis()) is not None:
+        report.checks.append(state_store)
     report.checks.append(_model_server())
     report.seconds = time.perf_counter() - started
     return report

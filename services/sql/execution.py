@@ -10,6 +10,7 @@ to a row cap and a byte cap. Every run is kept in query_history."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import heapq
 import re
 import threading
@@ -109,6 +110,7 @@ class _OpenResult:
 
 _pools: dict[str, ConnectionPool] = {}
 _running: dict[str, psycopg.Connection] = {}
+_owners: dict[str, str | None] = {}  # run id -> the user who started it
 _cancel_requested: set[str] = set()
 _terminated: set[str] = set()
 _overdue: set[str] = set()
@@ -371,7 +373,7 @@ def _terminate_backend(run_id: str) -> bool:
 
 def _safe_run_id(run_id: str) -> str:
     """A run id as it may appear in the session tag (ids are uuids; anything else is refused)."""
-    if not re.fullmatch(r"[0-9a-fA-F-]{1,40}", run_id or ""):
+    if not re.fullmatch(r"[0-9a-fA-F-]{1,36}", run_id or ""):
         raise InvalidInput("That is not a run id.")
     return run_id
 
@@ -421,11 +423,12 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
     started = time.perf_counter()
     with _lock:
         _running[run_id] = conn
+        _owners[run_id] = getattr(actor, "id", None)
     _watchdog.arm(run_id, timeout)
     cursor: _Portal | psycopg.Cursor | None = None
     keep_open = False
     try:
-        _begin(conn, timeout, run_id)
+        _begin(conn, timeout, _session_tag(run_id, getattr(actor, "id", None)))
         writes = any(c.writes for c in classes)
         status = ""
         for index, statement in enumerate(statements):
@@ -484,6 +487,7 @@ def execute(actor: Any, sql_text: str, *, source: str = "editor", client_address
         _watchdog.disarm(run_id)
         with _lock:
             _running.pop(run_id, None)
+            _owners.pop(run_id, None)
             _cancel_requested.discard(run_id)
             _terminated.discard(run_id)
             _overdue.discard(run_id)
@@ -506,12 +510,19 @@ def _classify_all(actor: Any, sql_text: str, statements: list[Statement], source
         raise
 
 
-def _begin(conn: psycopg.Connection, timeout_s: float, run_id: str) -> None:
+def _session_tag(run_id: str, owner_id: str | None) -> str:
+    """The application_name a run's session carries: the run id and a digest of its owner, so a cancel from
+    any process finds it and a user can cancel only their own (at most 63 characters, Postgres' limit)."""
+    owner = hashlib.sha256(str(owner_id).encode()).hexdigest()[:10]
+    return f"{RUN_TAG}{_safe_run_id(run_id)}:{owner}"
+
+
+def _begin(conn: psycopg.Connection, timeout_s: float, tag: str) -> None:
     """Open the transaction with this run's statement timeout, the pinned search path and the run's tag as
-    the session's application_name, by which a cancel from any process finds it (one round trip)."""
+    the session's application_name (one round trip)."""
     conn.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}; "
                  f"SET LOCAL search_path = {query_roles.SEARCH_PATH}; "
-                 f"SET LOCAL application_name = '{RUN_TAG}{_safe_run_id(run_id)}'")
+                 f"SET LOCAL application_name = '{tag}'")
 
 
 def _stop_reason(run_id: str) -> str | None:
@@ -623,19 +634,23 @@ def _expire_idle() -> None:
 
 
 def cancel(actor: Any, run_id: str) -> bool:
-    """Stop a running query of `actor` (admins: anyone's); True when a statement was running."""
+    """Stop a running query of `actor` (admins: anyone's); True when a statement was running. Another user's
+    run id is answered as if nothing ran under it."""
     authorize(actor, Permission.RUN_SQL_QUERIES)
+    anyones = actor.role == "admin"
     with _lock:
-        running = run_id in _running
+        running = run_id in _running and (anyones or _owners.get(run_id) == actor.id)
         if running:
             _cancel_requested.add(run_id)
     if running:
         return _cancel_connection(run_id)
     # Running in another app process (or worker): its session carries the run's tag.
+    tag = _session_tag(run_id, actor.id)
     with db.connection() as app:
         return bool(app.execute(
-            "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = %s AND state = 'active'", (RUN_TAG + _safe_run_id(run_id),)).fetchone()[0])
+            "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity WHERE state = 'active'"
+            " AND (application_name = %s OR %s AND starts_with(application_name, %s))",
+            (tag, anyones, tag.rsplit(":", 1)[0] + ":")).fetchone()[0])
 
 
 @dataclass
@@ -712,7 +727,7 @@ def copy_csv(actor: Any, sql_text: str, *, cap: int | None = None, source: str =
     cursor = conn.cursor()
     try:
         conn.execute("SET TRANSACTION READ ONLY")
-        _begin(conn, settings().statement_timeout_s, uuid.uuid4().hex)
+        _begin(conn, settings().statement_timeout_s, _session_tag(uuid.uuid4().hex, getattr(actor, "id", None)))
         copy_cm = cursor.copy(copy_sql)
         copy = copy_cm.__enter__()
         chunks = iter(copy)
@@ -763,7 +778,7 @@ def stream(actor: Any, sql_text: str, *, batch_size: int = 5000, cap: int | None
     portal = _Portal(conn, f"wb_export_{uuid.uuid4().hex[:12]}", hold=False)
     try:
         conn.execute("SET TRANSACTION READ ONLY")
-        _begin(conn, settings().statement_timeout_s, uuid.uuid4().hex)
+        _begin(conn, settings().statement_timeout_s, _session_tag(uuid.uuid4().hex, getattr(actor, "id", None)))
         portal.execute(statement.text)
         first = portal.fetchmany(min(batch_size, cap))
         columns = _columns(conn, portal.cursor)

@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import httpx
@@ -15,8 +17,11 @@ import pytest
 
 from devtools.app_server import free_port
 from devtools.openai_peer import running_peer
+from services.core import db
 from services.core.errors import ExternalServiceError
 from services.llm import complete, gateway
+from services.sql import execution
+from tests.polling import wait_until
 
 LIMIT = 10
 
@@ -65,6 +70,36 @@ def test_a_keys_rate_limit_holds_across_two_processes(two_apis, key_for):
         if answer.status_code == 429:
             assert int(answer.headers["Retry-After"]) >= 1 and "Rate limit of 10" in answer.json()["error"]
     assert statuses[:LIMIT] == [200] * LIMIT and statuses[LIMIT:] == [429] * 6
+
+
+def _running(run_id: str) -> bool:
+    with db.connection() as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND"
+                            " starts_with(application_name, %s)", (f"{execution.RUN_TAG}{run_id}:",)).fetchone()[0] == 1
+
+
+def test_a_query_running_in_one_process_is_cancelled_through_the_other(two_apis, key_for):
+    _, key = key_for("engineer")
+    _, other_key = key_for("engineer")
+    run_id = str(uuid.uuid4())
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(httpx.post, f"{two_apis[0]}/api/rpc/execute_sql",
+                              json={"sql": "SELECT pg_sleep(60)", "run_id": run_id},
+                              headers={"Authorization": f"Bearer {key}"}, timeout=90)
+        assert wait_until(lambda: _running(run_id), 30), "the query did not start"
+        refused = httpx.post(f"{two_apis[1]}/api/queries/{run_id}/cancel",
+                             headers={"Authorization": f"Bearer {other_key}"}, timeout=30)
+        assert refused.status_code == 200 and refused.json() == {"run_id": run_id, "cancelled": False}
+        assert _running(run_id), "another user's cancel left it running"
+        started = time.monotonic()
+        answer = httpx.post(f"{two_apis[1]}/api/queries/{run_id}/cancel",
+                            headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        assert answer.status_code == 200 and answer.json() == {"run_id": run_id, "cancelled": True}, answer.text
+        ran = running.result(timeout=60)
+    assert time.monotonic() - started < 20
+    assert ran.status_code == 409 and "cancelled" in ran.json()["error"].lower(), ran.text
+    assert ran.headers["X-Workbench-Process"] != answer.headers["X-Workbench-Process"], "two processes served"
+    assert not _running(run_id)
 
 
 def test_a_breaker_opened_through_one_process_is_open_in_the_other(migrated, monkeypatch):

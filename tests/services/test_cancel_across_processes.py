@@ -31,8 +31,8 @@ except QueryFailed as exc:
 
 def _active(run_id: str) -> bool:
     with db.connection() as conn:
-        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'active'",
-                            (execution.RUN_TAG + run_id,)).fetchone()[0] == 1
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, %s)"
+                            " AND state = 'active'", (f"{execution.RUN_TAG}{run_id}:",)).fetchone()[0] == 1
 
 
 def test_a_cancel_from_another_process_stops_the_database_work(demo_warehouse, make_user):
@@ -44,6 +44,8 @@ def test_a_cancel_from_another_process_stops_the_database_work(demo_warehouse, m
     while not _active(run_id):
         assert runner.poll() is None and time.monotonic() < deadline, runner.stderr.read()[-2000:]
         time.sleep(0.1)
+    assert execution.cancel(make_user("engineer")[0], run_id) is False, "another engineer cannot cancel it"
+    assert _active(run_id)
     assert execution.cancel(engineer, run_id) is True  # this process never ran it
     out, err = runner.communicate(timeout=30)
     result = json.loads(out.strip().splitlines()[-1])

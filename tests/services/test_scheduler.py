@@ -51,6 +51,33 @@ def test_one_leader_runs_the_catalog_sync_and_hands_over(demo_warehouse, monkeyp
         second.stop()
 
 
+def test_a_leader_whose_lock_session_dies_steps_down_and_one_leader_remains(migrated):
+    """The lock lives as long as its session: when Postgres ends that session, the old leader must stop its
+    jobs (not lead on, unlocked, beside the process that takes the lock next)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    job = scheduler.ScheduledJob("test_noop", "No-op", _noop, IntervalTrigger(hours=5))
+    first = scheduler.Scheduler(lambda: [job], retry_seconds=0.2, lock_key=TEST_LOCK, check_seconds=0.2)
+    second = scheduler.Scheduler(lambda: [job], retry_seconds=0.2, lock_key=TEST_LOCK, check_seconds=0.2)
+    first.start()
+    try:
+        assert _wait(lambda: first.is_leader)
+        second.start()
+        with db.connection() as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (first._lock_conn.info.backend_pid,))
+        time.sleep(1.0)  # five checks: the second has taken the freed lock, or the first took it again
+        assert _wait(lambda: first.is_leader != second.is_leader), "exactly one process leads"
+        time.sleep(1.0)
+        assert first.is_leader != second.is_leader, "and it stays one"
+        with db.connection() as conn:
+            assert health.scheduler_leaders(conn, TEST_LOCK) == 1
+    finally:
+        first.stop()
+        second.stop()
+    with db.connection() as conn:
+        conn.execute("DELETE FROM ip_workbench.scheduler_jobs WHERE id = 'test_noop'")
+
+
 def test_zero_minutes_turns_the_schedule_off(demo_warehouse, monkeypatch):
     monkeypatch.setenv("WORKBENCH_CATALOG_SYNC_MINUTES", "0")
     running = scheduler.Scheduler(scheduled_jobs, retry_seconds=0.2, lock_key=TEST_LOCK)

@@ -26,3 +26,11 @@ class ExecuteSqlResponse(BaseModel):
                    column_types=[c.type_name for c in result.columns], execution_time_ms=result.execution_time_ms,
                    row_count=len(rows), truncated=len(rows) >= row_cap or bool(result.truncated_reason),
                    truncated_reason=result.truncated_reason or None)
+
+
+class CancelQueryResponse(BaseModel):
+    """`POST /api/queries/{run_id}/cancel`: whether a statement of yours was running under that id."""
+
+    run_id: str
+    cancelled: bool = Field(description="True when a running statement was stopped (in whichever app process"
+                                        " or worker ran it).")

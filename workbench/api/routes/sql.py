@@ -15,7 +15,7 @@ from services.sql import export as query_export
 from services.sql.execution import MAX_SQL_CHARS
 from workbench.api.deps import attachment, client_address, key_or_session, principal
 from workbench.api.errors import COMMON, error_responses
-from workbench.responses.sql import ExecuteSqlResponse
+from workbench.responses.sql import CancelQueryResponse, ExecuteSqlResponse
 
 router = APIRouter(tags=["sql"])
 
@@ -23,10 +23,12 @@ router = APIRouter(tags=["sql"])
 class ExecuteSqlRequest(BaseModel):
     sql: str = Field(..., min_length=1, max_length=MAX_SQL_CHARS, pattern=r"\S",
                      description="One or more SQL statements (not only spaces); the last one's rows are returned.")
+    run_id: str | None = Field(None, pattern=r"^[0-9a-fA-F-]{1,36}$",
+                               description="Your id for this run (a uuid), to cancel it from another request.")
 
 
-def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlResponse:
-    result = query_execution.execute_all(user, sql_text, source="api", client_address=client)
+def _run_sql(user: User, sql_text: str, run_id: str | None, client: str | None) -> ExecuteSqlResponse:
+    result = query_execution.execute_all(user, sql_text, source="api", client_address=client, run_id=run_id)
     return ExecuteSqlResponse.of(result, settings().query_row_cap)
 
 
@@ -35,7 +37,14 @@ def _run_sql(user: User, sql_text: str, client: str | None) -> ExecuteSqlRespons
 async def execute_sql(body: ExecuteSqlRequest, request: Request,
                       user: User = Depends(principal)):  # noqa: B008 - FastAPI's dependency idiom
     """Run SQL with the key's user's role (PRD section 5)."""
-    return await asyncio.to_thread(_run_sql, user, body.sql, client_address(request))
+    return await asyncio.to_thread(_run_sql, user, body.sql, body.run_id, client_address(request))
+
+
+@router.post("/api/queries/{run_id}/cancel", response_model=CancelQueryResponse, responses=error_responses(*COMMON))
+async def cancel_query(run_id: str, user: User = Depends(principal)):  # noqa: B008
+    """Stop a statement you started with that `run_id` (admins: anyone's), whichever process runs it."""
+    cancelled = await asyncio.to_thread(query_execution.cancel, user, run_id)
+    return CancelQueryResponse(run_id=run_id, cancelled=cancelled)
 
 
 @router.get("/api/export/{history_id}.{fmt}",
