@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Settings", "Cost Tracking", "/settings/costs", Permission.VIEW_COST_TRACKING, "receipt"),
     NavItem("Settings", "Integrations", "/settings/integrations", Permission.CONFIGURE_INTEGRATIONS, "plug"),
     NavItem("Settings", "Audit Logs", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
+    NavItem("Settings", "System", "/settings/system", Permission.MANAGE_USERS, "server"),
 )
 
 QUICK_ACTIONS: tuple[NavItem, ...] = (

@@ -29,6 +29,7 @@ from workbench.pages.pipelines import pipelines_page, schedules_page
 from workbench.pages.quality import results_page, scorecards_page, table_page
 from workbench.pages.quality_alerts import alerts_page
 from workbench.pages.sql_editor import sql_editor_page
+from workbench.pages.system import system_page
 from workbench.pages.users import users_page
 from workbench.state.agents import AgentRunsState, AgentsState
 from workbench.state.alerts import AlertsState
@@ -45,6 +46,7 @@ from workbench.state.pipeline_editor import PipelineEditorState
 from workbench.state.pipelines import PipelinesState
 from workbench.state.quality import ResultsState, ScorecardsState, TableQualityState
 from workbench.state.sql_editor import SqlEditorState
+from workbench.state.system import SystemState
 from workbench.state.users import UsersState
 
 app = rx.App(api_transformer=api)
@@ -119,6 +121,8 @@ app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UsersState.load])
+app.add_page(system_page, route="/settings/system", title="System · Workbench",
+             on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), SystemState.load])
 app.add_page(audit_page, route="/settings/audit", title="Audit Logs · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_AUDIT_LOGS.value), AuditState.load])
 app.add_page(not_found_page, route="404", title="Not found · Workbench")

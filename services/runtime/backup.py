@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from services.activity import alerts
@@ -182,10 +183,15 @@ def last_backup() -> BackupFile | None:
     return kept[0] if kept else None
 
 
+def queue_backup(conn: psycopg.Connection) -> int:
+    """Queue a backup into WORKBENCH_BACKUP_DIR for a worker (backups run one at a time); the job id."""
+    return enqueue(conn, BACKUP_TASK, queue_name=BACKUP_QUEUE, lock=BACKUP_JOB_ID)
+
+
 def scheduled_backup() -> None:
-    """The scheduler's nightly job: queue the backup for a worker (one at a time, whoever leads)."""
+    """The scheduler's nightly job: queue the backup (whichever process leads)."""
     with db.connection() as conn:
-        enqueue(conn, BACKUP_TASK, queue_name=BACKUP_QUEUE, lock=BACKUP_JOB_ID)
+        queue_backup(conn)
 
 
 def nightly_backup() -> str:

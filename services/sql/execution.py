@@ -541,7 +541,8 @@ def fetch_more(actor: Any, run_id: str, page_size: int = 1000) -> QueryResult:
     with _lock:
         result = _open.get(run_id)
     if result is None or result.owner_id != getattr(actor, "id", None):
-        raise NotFound("That result is no longer open; run the query again.")
+        raise NotFound("These results expired: they are no longer open (left idle, or the app process holding"
+                       " them restarted). Run the query again.")
     cap = settings().query_row_cap
     wanted = max(0, min(page_size, cap - result.fetched))
     try:

@@ -17,6 +17,8 @@ SCREENSHOTS = PROJECT_ROOT / "tests" / "screenshots"
 sign_in = chromium_tools.sign_in
 
 expect.set_options(timeout=20_000)
+APP_PROCESSES = 2
+REDIS_URL = "redis://127.0.0.1:6379/9"  # the machine's Redis; a database number of the tests' own
 
 
 @pytest.fixture(scope="package")
@@ -36,8 +38,10 @@ def app_url(migrated, workbench_home) -> str:
     demo_pipeline.ensure_pipeline(owner)
     demo_quality.ensure_tests(owner)
     # The app shares two cores with Chromium and this test process: one model call can take longer than
-    # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load).
-    with _environment(WORKBENCH_LLM_TIMEOUT_S="180"), \
+    # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load). Two app processes
+    # behind the machine's Redis, as a team that scaled out runs it: every browser test passes through both.
+    with _environment(WORKBENCH_LLM_TIMEOUT_S="180", WORKBENCH_WORKERS=str(APP_PROCESSES), REDIS_URL=REDIS_URL,
+                      WORKBENCH_BACKUP_DIR=str(workbench_home / "backups")), \
             running_app(workbench_home, workbench_home / "reflex-test.log") as url:
         yield url
 

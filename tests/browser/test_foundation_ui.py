@@ -21,7 +21,7 @@ NAV_BY_ROLE = {
     "viewer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph"],
     "engineer": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Lineage & Graph", *AI],
     "admin": ["Home", "Catalog", "SQL Editor", *PIPELINES, *QUALITY, "Alerts", "Lineage & Graph", *AI,
-              "Observability", "Users & Roles", "Cost Tracking", "Integrations", "Audit Logs"],
+              "Observability", "Users & Roles", "Cost Tracking", "Integrations", "Audit Logs", "System"],
 }
 
 

@@ -44,7 +44,7 @@ def test_other_users_cannot_read_my_open_result(migrated, make_user):
     mine, _ = make_user("viewer")
     theirs, _ = make_user("admin")
     first = query_execution.execute(mine, "SELECT generate_series(1, 5000)")
-    with pytest.raises(Exception, match="no longer open"):
+    with pytest.raises(Exception, match="results expired"):
         query_execution.fetch_more(theirs, first.run_id)
     query_execution.close_result(mine, first.run_id)
 
