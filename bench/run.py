@@ -1,7 +1,7 @@
 """`make bench`: run the benchmarks in a private WORKBENCH_HOME and write bench/results/*.json.
 
     python -m bench.run [--only demo,home,sql,sql_overhead,catalog,lineage_extraction,lineage_impact,
-                         llm_gateway,genie,pipelines,quality,agents,integrations,dbt,make_run]
+                         llm_gateway,genie,pipelines,quality,agents,integrations,dbt,scale,make_run]
                         [--scales 1,10] [--warm-caches]
 """
 
@@ -15,7 +15,7 @@ os.environ["WORKBENCH_HOME"] = os.environ.get("WORKBENCH_BENCH_HOME") or tempfil
 os.environ.pop("WORKBENCH_DATABASE_URL", None)
 
 ALL = ("demo", "home", "sql", "sql_overhead", "catalog", "lineage_extraction", "lineage_impact", "llm_gateway",
-       "genie", "pipelines", "quality", "agents", "integrations", "dbt", "make_run")
+       "genie", "pipelines", "quality", "agents", "integrations", "dbt", "scale", "make_run")
 
 
 def _demo_warehouse() -> None:
@@ -115,6 +115,11 @@ def main() -> None:
 
             _demo_warehouse()
             dbt.run()
+        if "scale" in chosen:
+            from bench import scale
+
+            _demo_warehouse()
+            scale.run()
         if "make_run" in chosen:
             from bench import make_run
 
