@@ -102,5 +102,5 @@ def authenticate(key: str | None, *, client_address: str | None = None) -> tuple
                          client_address=client_address)
         if key and key.startswith(KEY_PREFIX):
             raise NotAuthenticated("This API key is unknown, revoked, or its user is disabled.")
-        raise NotAuthenticated("Send a valid API key as 'Authorization: Bearer <key>'.")
+        raise NotAuthenticated("Send a valid API key as 'Authorization: Bearer <key>' (or 'apikey: <key>').")
     return User(*row[:-1]), row[-1]

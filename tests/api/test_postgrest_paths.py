@@ -53,3 +53,10 @@ def test_a_bad_key_and_bad_sql_are_postgrest_errors(api_url, key_for):
     with _client(api_url, key) as client, pytest.raises(APIError) as failed:
         client.rpc("execute_sql", {"sql": "SELEC 1"}).execute()
     assert "syntax error" in str(failed.value).lower()
+
+
+def test_an_unknown_postgrest_path_is_a_json_404(api_url, key_for):
+    _, key = key_for("viewer")
+    answer = httpx.get(f"{api_url}/rest/v1/pipelines", headers={"apikey": key})
+    assert answer.status_code == 404
+    assert answer.json()["message"] == "No API route at /rest/v1/pipelines."

@@ -64,6 +64,7 @@ async def count_requests(request: Request, call_next: Callable[[Request], Awaita
         runtime_metrics.observe_request(request.method, route, status, time.perf_counter() - started)
 
 
+_CATCH_ALL = ("/api/{rest:path}", "/rest/v1/{rest:path}")
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -74,7 +75,7 @@ def _leaf_routes(routes: list) -> list:
         inner = getattr(getattr(route, "original_router", None), "routes", None)
         if inner is not None:
             found += _leaf_routes(inner)
-        elif getattr(route, "methods", None) and route.path != "/api/{rest:path}":
+        elif getattr(route, "methods", None) and route.path not in _CATCH_ALL:
             found.append(route)
     return found
 
@@ -90,13 +91,15 @@ def _allowed_methods(request: Request) -> set[str]:
 
 
 @api.api_route("/api/{rest:path}", methods=_METHODS, include_in_schema=False)
+@api.api_route("/rest/v1/{rest:path}", methods=_METHODS, include_in_schema=False)
 async def not_an_api_route(request: Request, rest: str) -> Response:
     """405 with Allow when the path exists with other methods (OPTIONS lists them); 404 otherwise."""
     allowed = _allowed_methods(request)
+    path = request.url.path
     if not allowed:
-        return JSONResponse({"error": f"No API route at /api/{rest}."}, status_code=404)
+        return JSONResponse(errors.error_body(request, f"No API route at {path}."), status_code=404)
     allow = ", ".join(sorted(allowed | {"OPTIONS"}))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
-    return JSONResponse({"error": f"/api/{rest} does not take {request.method}; it takes {allow}."},
+    return JSONResponse(errors.error_body(request, f"{path} does not take {request.method}; it takes {allow}."),
                         status_code=405, headers={"Allow": allow})

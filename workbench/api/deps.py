@@ -27,10 +27,17 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def _sent_key(request: Request) -> str | None:
+    """The API key from `Authorization: Bearer <key>`, else from `apikey: <key>` (as Supabase clients send)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("apikey", "").strip() or None
+
+
 async def principal(request: Request) -> User:
     """The user behind the request's API key, after the rate limit."""
-    header = request.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else None
+    key = _sent_key(request)
     user, key_id = await asyncio.to_thread(api_keys.authenticate, key, client_address=client_address(request))
     limiter = SharedWindowLimiter(settings().api_requests_per_minute, scope="api-key")  # one count for all processes
     await asyncio.to_thread(limiter.hit, key_id)
@@ -39,7 +46,7 @@ async def principal(request: Request) -> User:
 
 async def key_or_session(request: Request) -> User:
     """An API key when one is sent, else the browser's session cookie (for downloads from the app)."""
-    if request.headers.get("authorization"):
+    if request.headers.get("authorization") or request.headers.get("apikey"):
         return await principal(request)
     user = await asyncio.to_thread(auth.resolve_session, request.cookies.get("wb_session"))
     if user is None:

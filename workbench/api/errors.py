@@ -35,9 +35,22 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 COMMON = (400, 401, 403, 404, 413, 429)
 
 
-async def workbench_error(_request: Request, exc: WorkbenchError) -> JSONResponse:
+POSTGREST_PREFIX = "/rest/v1/"
+
+
+def error_body(request: Request, message: str, code: str | None = None, **extra: Any) -> dict[str, Any]:
+    """`{"error": message, ...}`; under /rest/v1 also PostgREST's fields (message, code, details, hint), so
+    Supabase-style clients read the error as they read PostgREST's."""
+    body: dict[str, Any] = {"error": message, **extra}
+    if request.url.path.startswith(POSTGREST_PREFIX):
+        body.update(message=message, code=code, details=None, hint=None)
+    return body
+
+
+async def workbench_error(request: Request, exc: WorkbenchError) -> JSONResponse:
     """A service's error as its status code and the error body."""
-    body: dict[str, Any] = {"error": str(exc)}
+    sqlstate = exc.sqlstate if isinstance(exc, QueryFailed) else None
+    body = error_body(request, str(exc), sqlstate)
     headers = {}
     if isinstance(exc, QueryFailed):
         body.update(sqlstate=exc.sqlstate, position=exc.position)
@@ -48,18 +61,18 @@ async def workbench_error(_request: Request, exc: WorkbenchError) -> JSONRespons
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
-async def database_unavailable(_request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+async def database_unavailable(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
     """The database went away (restart, network): 503 with a message to retry, never a bare 500."""
-    return JSONResponse({"error": "The database is not reachable right now (it may be restarting); try again in a"
-                                  " moment."}, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse(error_body(request, "The database is not reachable right now (it may be restarting); try"
+                                            " again in a moment."), status_code=503, headers={"Retry-After": "5"})
 
 
-async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """FastAPI's own HTTP errors (an unreadable body, …) with the same error body as ours."""
-    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(error_body(request, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 
-async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's validation errors as a 400 with one readable line."""
     problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
-    return JSONResponse({"error": f"Invalid request: {problems}"}, status_code=400)
+    return JSONResponse(error_body(request, f"Invalid request: {problems}"), status_code=400)

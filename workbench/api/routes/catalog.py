@@ -21,6 +21,7 @@ router = APIRouter(tags=["catalog"])
 
 
 @router.get("/api/tables", responses=error_responses(*COMMON))
+@router.get("/rest/v1/tables", responses=error_responses(*COMMON))
 async def list_tables(request: Request, user: User = Depends(principal)) -> list[dict[str, Any]]:  # noqa: B008
     """Catalogued tables, PostgREST-style: select=a,b  schema_name=eq.gold  order=table_name.desc  limit, offset."""
     rows = await asyncio.to_thread(catalog.query_tables, user, dict(request.query_params))

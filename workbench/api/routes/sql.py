@@ -34,9 +34,11 @@ def _run_sql(user: User, sql_text: str, run_id: str | None, client: str | None) 
 
 @router.post("/api/rpc/execute_sql", response_model=ExecuteSqlResponse,
              responses=error_responses(*COMMON, 409))
+@router.post("/rest/v1/rpc/execute_sql", response_model=ExecuteSqlResponse,
+             responses=error_responses(*COMMON, 409))
 async def execute_sql(body: ExecuteSqlRequest, request: Request,
                       user: User = Depends(principal)):  # noqa: B008 - FastAPI's dependency idiom
-    """Run SQL with the key's user's role (PRD section 5)."""
+    """Run SQL with the key's user's role (PRD section 5; also at the PostgREST path /rest/v1/rpc/execute_sql)."""
     return await asyncio.to_thread(_run_sql, user, body.sql, body.run_id, client_address(request))
 
 
