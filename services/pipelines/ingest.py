@@ -22,6 +22,7 @@ from services.identity import audit
 from services.identity.rbac import Permission, authorize
 from services.pipelines.definition import UPLOAD_FORMATS
 from services.pipelines.materialize import STAGING_SUFFIX, Target
+from services.sql.output import unique_names
 
 MAX_REPORTED = 20
 
@@ -82,7 +83,7 @@ def _rows_csv(text: str, parsed: Parsed) -> Iterator[dict[str, Any]]:
     if not header or not any(h.strip() for h in header):
         parsed.reject("line 1", "the CSV file has no header row")
         return
-    names = [h.strip() or f"column_{i + 1}" for i, h in enumerate(header)]
+    names = unique_names([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])  # a repeated header kept
     for row in reader:
         if not row or row == [""]:
             continue

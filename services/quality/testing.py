@@ -37,7 +37,7 @@ from services.quality import score as scoring
 from services.quality.checks import TestSpec, failing_rows_sql, remediation
 from services.quality.permissions import authorize_quality_run
 from services.sql import roles as query_roles
-from services.sql.output import json_value
+from services.sql.output import json_records
 
 SAMPLE_ROWS = 20
 TEST_TIMEOUT = "5min"
@@ -245,8 +245,7 @@ def _sample(reader: psycopg.Connection, query: sql.Composable, *, grouped: bool 
         return 0, []
     cursor = reader.execute(sql.SQL("SELECT * FROM (") + query + sql.SQL(") AS failing LIMIT {}").format(
         sql.Literal(SAMPLE_ROWS)))
-    names = [d.name for d in cursor.description]
-    return int(count), [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+    return int(count), json_records([d.name for d in cursor.description], cursor.fetchall())
 
 
 def _previous(conn: psycopg.Connection, test_id: str) -> tuple[int | None, dict]:

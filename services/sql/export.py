@@ -12,7 +12,7 @@ from typing import Any
 from services.core.errors import InvalidInput
 from services.sql import execution as query_execution
 from services.sql import history as query_history
-from services.sql.output import json_value
+from services.sql.output import json_value, unique_names
 from services.sql.split import split_statements
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
@@ -50,12 +50,13 @@ def _with_bom(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _json(names: list[str], batches: Iterator[list[tuple]]) -> Iterator[bytes]:
+    keys = unique_names(names)  # a repeated column name is suffixed, not lost
     yield b"["
     first = True
     for rows in batches:
         parts = []
         for row in rows:
-            record = json.dumps({n: json_value(v) for n, v in zip(names, row, strict=True)}, ensure_ascii=False)
+            record = json.dumps({k: json_value(v) for k, v in zip(keys, row, strict=True)}, ensure_ascii=False)
             parts.append(record if first else "," + record)
             first = False
         yield "\n".join(parts).encode()

@@ -33,11 +33,40 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+def unique_names(columns: list[str]) -> list[str]:
+    """Column names as JSON object keys: a repeated name gets a suffix (`a`, `a_2`, `a_3`, skipping any name
+    the result already has), so no column is lost when rows become objects."""
+    taken = set(columns)
+    seen: set[str] = set()
+    named = []
+    for name in columns:
+        if name in seen:
+            number = 2
+            while f"{name}_{number}" in taken:
+                number += 1
+            name = f"{name}_{number}"
+            taken.add(name)
+        seen.add(name)
+        named.append(name)
+    return named
+
+
+def renamed_columns(columns: list[str]) -> list[tuple[str, str]]:
+    """(original, key) for each column whose JSON key differs from its name, to say so."""
+    return [(old, new) for old, new in zip(columns, unique_names(columns), strict=True) if old != new]
+
+
+def json_records(columns: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows as objects keyed by column name (repeated names suffixed, see unique_names), JSON-safe values."""
+    keys = unique_names(columns)
+    return [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+
+
 def render(fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> str:
-    """`fmt` is table, csv or json. NULL stays distinct from the empty string in every format."""
+    """`fmt` is table, csv or json. NULL stays distinct from the empty string in every format; in JSON a
+    repeated column name is suffixed (`a`, `a_2`) rather than lost."""
     if fmt == "json":
-        return json.dumps([{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-                          indent=2, default=str) + "\n"
+        return json.dumps(json_records(columns, rows), indent=2, default=str) + "\n"
     if fmt == "csv":
         return csv_line(columns) + "".join(csv_line(row) for row in rows)
     cells = [[_text(v) for v in row] for row in rows]

@@ -20,4 +20,7 @@ def sql_command(email: str, fmt: str, sql_text: str) -> None:
     if not names:
         click.echo(result.status_message or "OK")
         return
+    if fmt == "json":
+        for old, new in sql_output.renamed_columns(names):
+            click.echo(f"note: a second column named {old!r} is {new!r} in the JSON", err=True)
     click.echo(sql_output.render(fmt, names, result.rows), nl=False)
