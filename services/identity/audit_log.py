@@ -23,8 +23,10 @@ class AuditEntry:
 
 
 def list_entries(actor: Any, *, action: str | None = None, search: str | None = None,
+                 actor_email: str | None = None, since: datetime | None = None,
                  limit: int = 100, offset: int = 0) -> list[AuditEntry]:
-    """Newest entries first, for those holding view_audit_logs."""
+    """Newest entries first, for those holding view_audit_logs (admins and service accounts). `actor_email`
+    matches one actor exactly (any case); `since` keeps entries at or after that moment."""
     authorize(actor, Permission.VIEW_AUDIT_LOGS)
     if not 1 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit must be between 1 and 1000 and offset at least 0.")
@@ -32,6 +34,14 @@ def list_entries(actor: Any, *, action: str | None = None, search: str | None = 
     if action:
         clauses.append("action = %s")
         params.append(action)
+    if actor_email:
+        clauses.append("lower(actor_email) = lower(%s)")
+        params.append(actor_email)
+    if since is not None:
+        if since.tzinfo is None:
+            raise InvalidInput("since needs a time zone, e.g. 2026-11-01T00:00:00Z.")
+        clauses.append("occurred_at >= %s")
+        params.append(since)
     if search:
         clauses.append("(actor_email ILIKE %s OR target ILIKE %s)")
         params += [f"%{search}%", f"%{search}%"]

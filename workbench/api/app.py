@@ -22,6 +22,7 @@ from workbench.api.limits import InputLimits
 from workbench.api.routes import (
     agents,
     alerts,
+    audit,
     catalog,
     dbt,
     genie,
@@ -42,7 +43,7 @@ api.add_exception_handler(RequestValidationError, errors.invalid_request)
 api.add_exception_handler(StarletteHTTPException, errors.http_error)
 api.add_exception_handler(psycopg.OperationalError, errors.database_unavailable)
 for routes in (sql, catalog, lineage, genie, pipelines, quality, alerts, agents, integrations, dbt, session,
-               meta):
+               audit, meta):
     api.include_router(routes.router)
 
 
