@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from services.core.config import PROJECT_ROOT
+from services.core.config import PROJECT_ROOT, settings
 
 START_TIMEOUT_S = 900
 
@@ -63,12 +64,22 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
+def build_folder() -> Path:
+    """Where test and benchmark apps build their frontend: outside the checkout (one folder per checkout, in
+    the cache), so an app `make run` serves from the checkout's own .web keeps its env.json and port."""
+    checkout = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:12]
+    return settings().cache / "app-builds" / checkout
+
+
 @contextmanager
 def running_app(home: Path, log_path: Path) -> Iterator[str]:
-    """The app on a free port with WORKBENCH_HOME=home; yields its base URL."""
+    """The app on a free port with WORKBENCH_HOME=home, built in build_folder(); yields its base URL."""
     port = free_port()
+    folder = build_folder()
+    folder.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_PORT": str(port), "PATH": tool_path(),
-           "REFLEX_USE_SYSTEM_BUN": "1"}
+           "REFLEX_USE_SYSTEM_BUN": "1", "REFLEX_WEB_WORKDIR": str(folder / ".web"),
+           "REFLEX_STATES_WORKDIR": str(folder / ".states")}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-host", "127.0.0.1"],

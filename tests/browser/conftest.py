@@ -19,6 +19,15 @@ sign_in = chromium_tools.sign_in
 expect.set_options(timeout=20_000)
 APP_PROCESSES = 2
 REDIS_URL = "redis://127.0.0.1:6379/9"  # the machine's Redis; a database number of the tests' own
+CHECKOUT_WEB_BEFORE: dict[str, object] = {}  # the checkout's .web/env.json before the browser tests' app was built
+
+
+def checkout_web_state() -> dict[str, object]:
+    """What an app `make run` serves from this checkout depends on: its .web/env.json (content, mtime)."""
+    env_json = PROJECT_ROOT / ".web" / "env.json"
+    if not env_json.exists():
+        return {"env_json": None, "mtime": None}
+    return {"env_json": env_json.read_text(), "mtime": env_json.stat().st_mtime_ns}
 
 
 @pytest.fixture(scope="package")
@@ -37,6 +46,7 @@ def app_url(migrated, workbench_home) -> str:
                               full_name="Pipeline Owner", password="correct-horse-battery").user
     demo_pipeline.ensure_pipeline(owner)
     demo_quality.ensure_tests(owner)
+    CHECKOUT_WEB_BEFORE.update(checkout_web_state())
     # The app shares two cores with Chromium and this test process: one model call can take longer than
     # the gateway's 60 s default here (measured 25 s alone, over 60 s under that load). Two app processes
     # behind the machine's Redis, as a team that scaled out runs it: every browser test passes through both.
