@@ -47,6 +47,10 @@ QUICK_ACTIONS: tuple[NavItem, ...] = (
 )
 
 
+ADMIN_CONSOLE: tuple[NavItem, ...] = tuple(
+    item for item in NAV if item.section == "Settings" or item.route in ("/observability", "/quality/alerts"))
+
+
 def _visible(items: tuple[NavItem, ...], role: str) -> list[dict[str, str]]:
     """Items the role may open; `heading` carries the section name on the first item of each section."""
     shown, previous = [], None
@@ -69,9 +73,16 @@ def quick_actions_for(role: str) -> list[dict[str, str]]:
     return _visible(QUICK_ACTIONS, role)
 
 
+def admin_pages_for(role: str) -> list[dict[str, str]]:
+    """The Admin Console's pages (Settings, Observability, Data Quality › Alerts) the role may open."""
+    return [{**entry, "heading": ""} for entry in _visible(ADMIN_CONSOLE, role)]
+
+
 def page_label(route: str) -> str:
     """'Settings › Users & Roles' for a route (trailing slash or not), for messages."""
     route = route.rstrip("/") or "/"
+    if route == "/admin":
+        return "the Admin Console"
     for item in NAV:
         if item.route == route:
             return f"{item.section} › {item.label}" if item.section else item.label

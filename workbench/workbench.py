@@ -13,6 +13,7 @@ from services.identity.rbac import Permission
 from services.runtime.jobs import scheduled_jobs
 from services.runtime.worker import BackgroundWorker, default_name
 from workbench.api.app import api
+from workbench.pages.admin import admin_page
 from workbench.pages.agents import registry_page, run_page, runs_page
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
@@ -121,6 +122,8 @@ app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UsersState.load])
+app.add_page(admin_page, route="/admin", title="Admin Console · Workbench",
+             on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), SystemState.load])
 app.add_page(system_page, route="/settings/system", title="System · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), SystemState.load])
 app.add_page(audit_page, route="/settings/audit", title="Audit Logs · Workbench",

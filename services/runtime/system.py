@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
 from typing import Any
 
 from services.core import db, scheduler
@@ -32,6 +33,7 @@ class BackupPlan:
 
 @dataclass(frozen=True)
 class SystemOverview:
+    version: str
     readiness: Readiness
     app_processes: int
     shared_state: str
@@ -47,7 +49,8 @@ def overview(actor: Any) -> SystemOverview:
                       keep=current.backup_keep,
                       next_at=scheduler.next_run(backup.BACKUP_JOB_ID) if current.backup_dir else None,
                       last=backup.last_backup(), left_out=backup.left_out())
-    return SystemOverview(readiness=readiness(), app_processes=current.workers,
+    return SystemOverview(version=metadata.version("workbench"), readiness=readiness(),
+                          app_processes=current.workers,
                           shared_state="Redis" if current.redis_url else "this machine's disk (one process)",
                           backups=plan)
 

@@ -50,3 +50,30 @@ def test_an_admin_reads_the_checks_and_backs_up_now(page: Page, make_user):
     expect(page.locator("#last-backup")).to_have_text(str(written))
     expect(page.locator("#last-backup-size")).to_have_text(re.compile(r"^\d+(\.\d)? (kB|MB|GB)$"))
     screenshot(page, "settings-system")
+
+
+def test_an_engineer_cannot_open_the_admin_console(page: Page, make_user):
+    user, password = make_user("engineer")
+    sign_in(page, user.email, password)
+    expect(page.locator("#kpi-tables")).to_be_visible()
+    page.goto("/admin")
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#flash-message")).to_contain_text("You cannot open the Admin Console")
+    expect(page.locator("#admin-status")).to_have_count(0)
+
+
+def test_the_admin_console_lists_the_settings_pages_and_the_system_status(page: Page, make_user):
+    user, password = make_user("admin")
+    sign_in(page, user.email, password, path="/login?next=/admin")
+    expect(page).to_have_url(re.compile(r"/admin/?$"))
+    expect(page.locator(".admin-page-link")).to_have_text(
+        ["Alerts", "Observability", "Users & Roles", "Cost Tracking", "Integrations", "Audit Logs", "System"])
+    expect(page.locator("#admin-ready")).to_have_text("ready")
+    expect(page.locator("#admin-version")).to_have_text(re.compile(r"^\d+\.\d+\.\d+"))
+    expect(page.locator("#admin-migrations")).to_contain_text("at head")
+    expect(page.locator("#admin-queue")).to_contain_text("worker(s) alive")
+    expect(page.locator("#admin-model-server")).not_to_be_empty()
+    expect(page.locator("#admin-last-backup")).not_to_be_empty()
+    screenshot(page, "admin-console")
+    page.locator(".admin-page-link", has_text="Audit Logs").click()
+    expect(page).to_have_url(re.compile(r"/settings/audit/?$"))

@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from importlib import metadata
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -35,7 +36,7 @@ from workbench.api.routes import (
     sql,
 )
 
-api = FastAPI(title="Workbench API", version="0.3.0", openapi_url="/api/openapi.json", docs_url="/api/docs",
+api = FastAPI(title="Workbench API", version=metadata.version("workbench"), openapi_url="/api/openapi.json", docs_url="/api/docs",
               redoc_url=None)
 api.add_middleware(InputLimits)
 api.add_exception_handler(WorkbenchError, errors.workbench_error)

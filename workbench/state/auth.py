@@ -46,6 +46,11 @@ class AuthState(rx.State):
         return navigation.quick_actions_for(self.user_role)
 
     @rx.var
+    def admin_pages(self) -> list[dict[str, str]]:
+        """The Admin Console's pages the signed-in role may open."""
+        return navigation.admin_pages_for(self.user_role)
+
+    @rx.var
     def user_initials(self) -> str:
         """Two letters for the avatar."""
         parts = (self.user_name or self.user_email).replace("@", " ").split()

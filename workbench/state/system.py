@@ -1,4 +1,4 @@
-"""Settings › System state: readiness, processes and backups, and a backup on demand."""
+"""Settings › System and the Admin Console: version, readiness, processes and backups, a backup on demand."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from workbench.state.base import FAILED, ServiceCalls
 
 
 class SystemState(ServiceCalls, rx.State):
+    version: str = ""
     checks: list[dict[str, str]] = []
     ready: bool = False
     processes: str = ""
@@ -31,6 +32,7 @@ class SystemState(ServiceCalls, rx.State):
         if found is FAILED:
             return
         self.error, self.notice = "", ""
+        self.version = found.version
         self.ready = found.readiness.ready
         self.checks = [{"name": c.name, "state": "ok" if c.ok else ("failed" if c.required else "warning"),
                         "detail": c.detail} for c in found.readiness.checks]
