@@ -36,8 +36,8 @@ from workbench.api.routes import (
     sql,
 )
 
-api = FastAPI(title="Workbench API", version=metadata.version("workbench"), openapi_url="/api/openapi.json", docs_url="/api/docs",
-              redoc_url=None)
+api = FastAPI(title="Workbench API", version=metadata.version("workbench"), openapi_url="/api/openapi.json",
+              docs_url="/api/docs", redoc_url=None)
 api.add_middleware(InputLimits)
 api.add_exception_handler(WorkbenchError, errors.workbench_error)
 api.add_exception_handler(RequestValidationError, errors.invalid_request)
