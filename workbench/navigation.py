@@ -38,9 +38,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Settings", "System", "/settings/system", Permission.MANAGE_USERS, "server"),
 )
 
-QUICK_ACTIONS: tuple[NavItem, ...] = (
-    NavItem("", "Run a query", "/sql", Permission.RUN_SQL_QUERIES, "play"),
+QUICK_ACTIONS: tuple[NavItem, ...] = (  # PRD 3.1's three first, then the rest, each for the roles it serves
     NavItem("", "New Pipeline", "/pipelines?new=1", Permission.CREATE_PIPELINES, "workflow"),
+    NavItem("", "Run Query", "/sql", Permission.RUN_SQL_QUERIES, "play"),
+    NavItem("", "Ask Genie", "/genie", Permission.USE_AI_ASSIST, "sparkles"),
     NavItem("", "Browse the catalog", "/catalog", Permission.VIEW_CATALOG, "library"),
     NavItem("", "Add a user", "/settings/users", Permission.MANAGE_USERS, "user-plus"),
     NavItem("", "Review audit log", "/settings/audit", Permission.VIEW_AUDIT_LOGS, "scroll-text"),
@@ -85,6 +86,9 @@ def page_label(route: str) -> str:
         return "the Admin Console"
     for item in NAV:
         if item.route == route:
+            return f"{item.section} › {item.label}" if item.section else item.label
+    for item in NAV:  # a detail page under a listed one, e.g. /settings/users/<id>
+        if item.route != "/" and route.startswith(item.route + "/"):
             return f"{item.section} › {item.label}" if item.section else item.label
     return route
 

@@ -17,6 +17,7 @@ from workbench.pages.admin import admin_page
 from workbench.pages.agents import registry_page, run_page, runs_page
 from workbench.pages.audit import audit_page
 from workbench.pages.catalog import catalog_page
+from workbench.pages.catalog_detail import column_detail_page, schema_detail_page
 from workbench.pages.costs import costs_page, observability_page
 from workbench.pages.genie import genie_page
 from workbench.pages.home import home_page
@@ -29,14 +30,17 @@ from workbench.pages.pipeline_editor import pipeline_editor_page
 from workbench.pages.pipelines import pipelines_page, schedules_page
 from workbench.pages.quality import results_page, scorecards_page, table_page
 from workbench.pages.quality_alerts import alerts_page
+from workbench.pages.snippet_detail import snippet_detail_page
 from workbench.pages.sql_editor import sql_editor_page
 from workbench.pages.system import system_page
+from workbench.pages.user_detail import user_detail_page
 from workbench.pages.users import users_page
 from workbench.state.agents import AgentRunsState, AgentsState
 from workbench.state.alerts import AlertsState
 from workbench.state.audit import AuditState
 from workbench.state.auth import AuthState
 from workbench.state.catalog import CatalogState
+from workbench.state.catalog_detail import ColumnDetailState, SchemaDetailState
 from workbench.state.costs import CostsState, ObservabilityState
 from workbench.state.genie import GenieState
 from workbench.state.home import HomeState
@@ -46,8 +50,10 @@ from workbench.state.lineage import LineageState
 from workbench.state.pipeline_editor import PipelineEditorState
 from workbench.state.pipelines import PipelinesState
 from workbench.state.quality import ResultsState, ScorecardsState, TableQualityState
+from workbench.state.snippet_detail import SnippetDetailState
 from workbench.state.sql_editor import SqlEditorState
 from workbench.state.system import SystemState
+from workbench.state.user_detail import UserDetailState
 from workbench.state.users import UsersState
 
 app = rx.App(api_transformer=api)
@@ -77,6 +83,10 @@ app.register_lifespan_task(_scheduler)
 app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
 app.add_page(home_page, route="/", title="Home · Workbench",
              on_load=[AuthState.check_access(""), HomeState.load])
+app.add_page(schema_detail_page, route="/catalog/schemas/[schema]", title="Schema · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), SchemaDetailState.load])
+app.add_page(column_detail_page, route="/catalog/columns/[table]/[column]", title="Column · Workbench",
+             on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), ColumnDetailState.load])
 app.add_page(catalog_page, route="/catalog", title="Catalog · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_CATALOG.value), CatalogState.load])
 _VIEW_PIPELINES = AuthState.check_access(Permission.VIEW_PIPELINES.value)
@@ -120,12 +130,16 @@ app.add_page(genie_page, route="/genie", title="Genie · Workbench",
              on_load=[AuthState.check_access(Permission.USE_AI_ASSIST.value), GenieState.load])
 app.add_page(sql_editor_page, route="/sql", title="SQL Editor · Workbench",
              on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SqlEditorState.load])
+app.add_page(snippet_detail_page, route="/sql/snippets/[snippet_id]", title="Snippet · Workbench",
+             on_load=[AuthState.check_access(Permission.RUN_SQL_QUERIES.value), SnippetDetailState.load])
 app.add_page(users_page, route="/settings/users", title="Users & Roles · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UsersState.load])
 app.add_page(admin_page, route="/admin", title="Admin Console · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), SystemState.load])
 app.add_page(system_page, route="/settings/system", title="System · Workbench",
              on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), SystemState.load])
+app.add_page(user_detail_page, route="/settings/users/[user_id]", title="User · Workbench",
+             on_load=[AuthState.check_access(Permission.MANAGE_USERS.value), UserDetailState.load])
 app.add_page(audit_page, route="/settings/audit", title="Audit Logs · Workbench",
              on_load=[AuthState.check_access(Permission.VIEW_AUDIT_LOGS.value), AuditState.load])
 app.add_page(not_found_page, route="404", title="Not found · Workbench")

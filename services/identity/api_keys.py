@@ -53,14 +53,15 @@ def create_key(actor: Any, user_email: str, name: str = "") -> CreatedKey:
     return CreatedKey(key=key, record=ApiKey(row[0], user.email, name.strip(), prefix, row[1], None, None))
 
 
-def list_keys(actor: Any) -> list[ApiKey]:
-    """Every key, newest first, without secrets (manage_users)."""
+def list_keys(actor: Any, *, user_email: str | None = None) -> list[ApiKey]:
+    """Every key (or one user's), newest first, without secrets (manage_users)."""
     authorize(actor, Permission.MANAGE_USERS)
     with db.connection() as conn:
         rows = conn.execute(
             "SELECT k.id::text, u.email, k.name, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at"
             " FROM ip_workbench.api_keys k JOIN ip_workbench.users u ON u.id = k.user_id"
-            " ORDER BY k.created_at DESC").fetchall()
+            " WHERE %(email)s::text IS NULL OR u.email = %(email)s ORDER BY k.created_at DESC",
+            {"email": normalize_email(user_email) if user_email else None}).fetchall()
     return [ApiKey(*row) for row in rows]
 
 

@@ -23,10 +23,11 @@ class AuditEntry:
 
 
 def list_entries(actor: Any, *, action: str | None = None, search: str | None = None,
-                 actor_email: str | None = None, since: datetime | None = None,
+                 actor_email: str | None = None, since: datetime | None = None, involving: str | None = None,
                  limit: int = 100, offset: int = 0) -> list[AuditEntry]:
     """Newest entries first, for those holding view_audit_logs (admins and service accounts). `actor_email`
-    matches one actor exactly (any case); `since` keeps entries at or after that moment."""
+    matches one actor exactly (any case); `since` keeps entries at or after that moment; `involving` keeps
+    what an email did or had done to it (actor or target)."""
     authorize(actor, Permission.VIEW_AUDIT_LOGS)
     if not 1 <= limit <= 1000 or offset < 0:
         raise InvalidInput("limit must be between 1 and 1000 and offset at least 0.")
@@ -37,6 +38,9 @@ def list_entries(actor: Any, *, action: str | None = None, search: str | None = 
     if actor_email:
         clauses.append("lower(actor_email) = lower(%s)")
         params.append(actor_email)
+    if involving:
+        clauses.append("(lower(actor_email) = lower(%s) OR lower(target) = lower(%s))")
+        params += [involving, involving]
     if since is not None:
         if since.tzinfo is None:
             raise InvalidInput("since needs a time zone, e.g. 2026-11-01T00:00:00Z.")

@@ -42,6 +42,19 @@ def list_history(actor: Any, search: str = "", *, limit: int = 100, offset: int 
     return [HistoryEntry(*row) for row in rows]
 
 
+def runs_of(actor: Any, sql_text: str, *, limit: int = 50) -> list[HistoryEntry]:
+    """Runs of exactly this SQL (spaces around it aside) visible to the actor, newest first: a snippet's
+    history."""
+    authorize(actor, Permission.RUN_SQL_QUERIES)
+    with db.connection() as conn:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM ip_workbench.query_history h LEFT JOIN ip_workbench.users u ON u.id = h.user_id"
+            " WHERE (%(all)s OR h.user_id = %(me)s) AND btrim(h.sql) = btrim(%(sql)s)"
+            " ORDER BY h.executed_at DESC LIMIT %(l)s",
+            {"all": actor.role == "admin", "me": actor.id, "sql": sql_text, "l": max(1, min(limit, 500))}).fetchall()
+    return [HistoryEntry(*row) for row in rows]
+
+
 def get_entry(actor: Any, entry_id: str) -> HistoryEntry:
     """One run, if the actor may see it."""
     authorize(actor, Permission.RUN_SQL_QUERIES)

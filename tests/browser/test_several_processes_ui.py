@@ -30,6 +30,14 @@ def _supervisor(process: str) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
+def _alive(process: str) -> bool:
+    try:
+        os.kill(int(process.rsplit(":", 1)[1]), 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_two_processes_serve_and_redis_is_ready(app_url):
     served = _serving_processes(app_url)
     assert len(served) == APP_PROCESSES, served
@@ -63,6 +71,7 @@ def test_load_more_after_the_processes_restarted_says_run_again(page: Page, app_
     os.kill(supervisor, signal.SIGHUP)
     assert wait_until(lambda: len(_serving_processes(app_url, 8) - old) == APP_PROCESSES, 180, 1.0), \
         "the processes did not come back"
+    assert wait_until(lambda: not any(_alive(p) for p in old), 120, 0.5), "the old processes did not stop"
 
     page.click("#load-more")
     expect(page.locator("#sql-error")).to_contain_text("These results expired")

@@ -53,6 +53,17 @@ def _sync_progress() -> rx.Component:
         spacing="1", width="100%"))
 
 
+def _expanded(schema: rx.Var) -> rx.Component:
+    """Under the chosen schema: its tables (this page of the list) and a link to the schema's own page."""
+    return rx.vstack(
+        rx.foreach(S.tables, lambda t: rx.text(t["name"].to(str).split(".")[1], size="1", cursor="pointer",
+                                               on_click=S.open_table(t["name"]), class_name="schema-tree-table",
+                                               padding_left="26px")),
+        rx.link("Schema details →", href="/catalog/schemas/" + schema.to(str), size="1", padding_left="26px",
+                id="schema-details-link"),
+        spacing="1", width="100%")
+
+
 def _tree() -> rx.Component:
     def node(label, count, active, on_click, node_id) -> rx.Component:
         return rx.hstack(
@@ -66,9 +77,11 @@ def _tree() -> rx.Component:
     return rx.vstack(
         rx.text("Schemas", size="1", weight="bold", color_scheme="gray"),
         node("All schemas", S.total_tables, S.schema == "", S.pick_schema(""), "schema-all"),
-        rx.foreach(S.schemas, lambda s: rx.tooltip(
-            node(s["name"], s["count"], S.schema == s["name"], S.pick_schema(s["name"]), "schema-" + s["name"]),
-            content=s["detail"])),
+        rx.foreach(S.schemas, lambda s: rx.vstack(
+            rx.tooltip(node(s["name"], s["count"], S.schema == s["name"], S.pick_schema(s["name"]),
+                            "schema-" + s["name"]), content=s["detail"]),
+            rx.cond(S.schema == s["name"], _expanded(s["name"])),
+            spacing="1", width="100%")),
         width="200px", min_width="200px", spacing="1", id="schema-tree",
     )
 
@@ -176,7 +189,8 @@ def _description() -> rx.Component:
 def _column_row(col: rx.Var) -> rx.Component:
     editing = S.editing_column == col["name"]
     return rx.table.row(
-        rx.table.cell(rx.text(col["name"], weight="medium"), class_name="column-name"),
+        rx.table.cell(rx.link(col["name"], href="/catalog/columns/" + S.selected + "/" + col["name"].to(str),
+                              weight="medium"), class_name="column-name"),
         rx.table.cell(rx.code(col["type"], variant="ghost"), class_name="column-type"),
         rx.table.cell(rx.cond(col["key"] != "", rx.badge(col["key"], color_scheme="amber"))),
         rx.table.cell(col["nullable"]),

@@ -27,23 +27,30 @@ def _alert(alert: rx.Var) -> rx.Component:
 
 
 def _kpi_card(kpi: rx.Var) -> rx.Component:
-    return rx.card(
+    card = rx.card(
         rx.vstack(
             rx.text(kpi["title"], size="2", color_scheme="gray"),
             rx.heading(kpi["value"], size="7", id="kpi-" + kpi["key"].to(str)),
             rx.text(kpi["caption"], size="1", color_scheme="gray"),
+            rx.cond(kpi["trend"] != "", rx.text(kpi["trend"], size="1", weight="medium",
+                                                id="kpi-trend-" + kpi["key"].to(str))),
             spacing="1",
         ),
         width="100%",
     )
+    return rx.cond(kpi["link"] != "", rx.link(card, href=kpi["link"], underline="none", width="100%",
+                                              class_name="kpi-link"), card)
 
 
 def _activity_row(item: rx.Var) -> rx.Component:
+    title = rx.cond(item["link"] != "", rx.link(item["title"], href=item["link"], class_name="activity-link"),
+                    rx.text(item["title"]))
     return rx.table.row(
         rx.table.cell(item["when"], white_space="nowrap"),
         rx.table.cell(rx.badge(item["kind"], variant="soft")),
-        rx.table.cell(item["title"]),
+        rx.table.cell(title),
         rx.table.cell(item["status"]),
+        class_name="activity-row",
     )
 
 

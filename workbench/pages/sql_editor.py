@@ -140,7 +140,8 @@ def _snippets() -> rx.Component:
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
                                            ("Name", "Tags", "Owner", "SQL", "")])),
             rx.table.body(rx.foreach(S.snippet_rows, lambda s: rx.table.row(
-                rx.table.cell(rx.vstack(rx.text(s["name"], weight="medium"),
+                rx.table.cell(rx.vstack(rx.link(s["name"], href="/sql/snippets/" + s["id"], weight="medium",
+                                                class_name="snippet-link"),
                                         rx.text(s["description"], size="1", color_scheme="gray"), spacing="0")),
                 rx.table.cell(s["tags"]), rx.table.cell(s["owner"]),
                 rx.table.cell(rx.code(s["sql"], size="1"), max_width="420px"),

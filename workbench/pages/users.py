@@ -51,7 +51,7 @@ def _created_notice() -> rx.Component:
 
 def _row(user: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(user["email"], class_name="user-email"),
+        rx.table.cell(rx.link(user["email"], href="/settings/users/" + user["id"]), class_name="user-email"),
         rx.table.cell(user["name"]),
         rx.table.cell(
             rx.select(UsersState.roles, value=user["role"], size="1",

@@ -31,7 +31,7 @@ class UsersState(ServiceCalls, rx.State):
         if (found := await self._call(users.list_users, actor)) is FAILED:
             return
         self.rows = [
-            {"email": u.email, "name": u.full_name, "role": u.role,
+            {"id": u.id, "email": u.email, "name": u.full_name, "role": u.role,
              "status": "active" if u.is_active else "disabled",
              "last_login": u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"}
             for u in found
