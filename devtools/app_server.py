@@ -64,21 +64,23 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
-def build_folder() -> Path:
-    """Where test and benchmark apps build their frontend: outside the checkout (one folder per checkout, in
-    the cache), so an app `make run` serves from the checkout's own .web keeps its env.json and port."""
+def build_folder(variant: str = "app") -> Path:
+    """Where test and benchmark apps build their frontend: outside the checkout (one folder per checkout and
+    variant, in the cache), so an app `make run` serves from the checkout's own .web keeps its env.json and
+    port, and two test apps running at once do not rebuild each other's files."""
     checkout = hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest()[:12]
-    return settings().cache / "app-builds" / checkout
+    return settings().cache / "app-builds" / (checkout if variant == "app" else f"{checkout}-{variant}")
 
 
 @contextmanager
-def running_app(home: Path, log_path: Path) -> Iterator[str]:
-    """The app on a free port with WORKBENCH_HOME=home, built in build_folder(); yields its base URL."""
+def running_app(home: Path, log_path: Path, *, variant: str = "app", **settings_for_app: str) -> Iterator[str]:
+    """The app on a free port with WORKBENCH_HOME=home (and any further settings), built in
+    build_folder(variant); yields its base URL."""
     port = free_port()
-    folder = build_folder()
+    folder = build_folder(variant)
     folder.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_PORT": str(port), "PATH": tool_path(),
-           "REFLEX_USE_SYSTEM_BUN": "1", "REFLEX_WEB_WORKDIR": str(folder / ".web"),
+    env = {**os.environ, **settings_for_app, "WORKBENCH_HOME": str(home), "WORKBENCH_PORT": str(port),
+           "PATH": tool_path(), "REFLEX_USE_SYSTEM_BUN": "1", "REFLEX_WEB_WORKDIR": str(folder / ".web"),
            "REFLEX_STATES_WORKDIR": str(folder / ".states")}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
