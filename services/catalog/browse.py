@@ -60,6 +60,13 @@ class TablePage:
     page_size: int
 
 
+# A TableRow's columns but the last (favorite), from ip_workbench.tables AS t.
+TABLE_ROW_COLUMNS = ("t.id::text, t.schema_name, t.table_name, t.kind,"
+                     " coalesce(t.description, t.dbt_description, t.db_comment, ''),"
+                     " coalesce(t.exact_row_count, t.row_count), t.exact_row_count IS NOT NULL, t.size_bytes,"
+                     " t.dq_score, t.last_updated")
+
+
 def schema_counts(actor: Any) -> list[SchemaCount]:
     """Every catalogued schema with its tables and views, medallion layers first (view_catalog)."""
     authorize(actor, Permission.VIEW_CATALOG)
@@ -87,10 +94,7 @@ def list_tables(actor: Any, *, schema: str | None = None, sort: str = "name", de
         total = conn.execute("SELECT count(*) FROM ip_workbench.tables WHERE %(s)s::text IS NULL"
                              " OR schema_name = %(s)s", {"s": schema}).fetchone()[0]
         rows = conn.execute(
-            "SELECT t.id::text, t.schema_name, t.table_name, t.kind,"
-            " coalesce(t.description, t.dbt_description, t.db_comment, ''),"
-            " coalesce(t.exact_row_count, t.row_count), t.exact_row_count IS NOT NULL, t.size_bytes, t.dq_score,"
-            " t.last_updated, f.user_id IS NOT NULL AS favorite"
+            f"SELECT {TABLE_ROW_COLUMNS}, f.user_id IS NOT NULL AS favorite"
             " FROM ip_workbench.tables t LEFT JOIN ip_workbench.catalog_favorites f"
             "   ON f.table_id = t.id AND f.user_id = %(u)s"
             " WHERE %(s)s::text IS NULL OR t.schema_name = %(s)s"

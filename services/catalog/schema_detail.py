@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from services.catalog.browse import TableRow
+from services.catalog.browse import TABLE_ROW_COLUMNS, TableRow
 from services.core import db
 from services.core.errors import NotFound
 from services.identity.rbac import Permission, authorize
@@ -48,10 +48,8 @@ def schema_detail(actor: Any, schema: str) -> SchemaDetail:
     authorize(actor, Permission.VIEW_CATALOG)
     with db.connection() as conn:
         rows = conn.execute(
-            "SELECT t.id::text, t.schema_name, t.table_name, t.kind,"
-            " coalesce(t.description, t.dbt_description, t.db_comment, ''),"
-            " coalesce(t.exact_row_count, t.row_count), t.exact_row_count IS NOT NULL, t.size_bytes, t.dq_score,"
-            " t.last_updated, false FROM ip_workbench.tables t WHERE t.schema_name = %s ORDER BY t.table_name",
+            f"SELECT {TABLE_ROW_COLUMNS}, false FROM ip_workbench.tables t WHERE t.schema_name = %s"
+            " ORDER BY t.table_name",
             (schema,)).fetchall()
         if not rows:
             raise NotFound(f"No catalogued table is in schema {schema!r}.")
