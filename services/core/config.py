@@ -166,6 +166,10 @@ class Settings:
         return bool(self.langfuse_public_key and self.langfuse_secret_key)
 
 
+class SettingError(ValueError):
+    """A setting's value is malformed or does not fit the others; the message names the variable."""
+
+
 class _Reader:
     """Reads variables from one environment snapshot; every bad value fails the same way."""
 
@@ -183,11 +187,11 @@ class _Reader:
         try:
             value = float(raw)
         except ValueError:
-            raise ValueError(f"{name} must be a {'whole ' if whole else ''}number, got {raw!r}") from None
+            raise SettingError(f"{name} must be a {'whole ' if whole else ''}number, got {raw!r}") from None
         if whole and not value.is_integer():
-            raise ValueError(f"{name} must be a whole number, got {raw!r}")
+            raise SettingError(f"{name} must be a whole number, got {raw!r}")
         if value < minimum:
-            raise ValueError(f"{name} must be at least {minimum:g}, got {raw!r}")
+            raise SettingError(f"{name} must be at least {minimum:g}, got {raw!r}")
         return value
 
     def whole(self, name: str, default: int, *, minimum: int = 0) -> int:
@@ -196,7 +200,7 @@ class _Reader:
     def cron(self, name: str, default: str) -> str:
         raw = self.text(name, default) or default
         if len(raw.split()) != 5 or not croniter.is_valid(raw):
-            raise ValueError(f"{name} must be a cron expression of five fields (e.g. {default!r}), got {raw!r}")
+            raise SettingError(f"{name} must be a cron expression of five fields (e.g. {default!r}), got {raw!r}")
         return raw
 
 
@@ -205,7 +209,7 @@ def _backend_processes(read: _Reader) -> int:
     that any process can serve its next event."""
     workers = read.whole("WORKBENCH_WORKERS", 1, minimum=1)
     if workers > 1 and not read.text("REDIS_URL"):
-        raise ValueError(f"WORKBENCH_WORKERS={workers} needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): several app"
+        raise SettingError(f"WORKBENCH_WORKERS={workers} needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): several app"
                          " processes keep each browser's state in Redis. Set REDIS_URL or run one process.")
     return workers
 
@@ -290,7 +294,7 @@ _dotenv_loaded = False
 def settings() -> Settings:
     """The configuration of the current environment (parsed once per distinct set of values).
 
-    Raises ValueError naming the variable when a value is malformed."""
+    Raises SettingError (a ValueError) naming the variable when a value is malformed."""
     global _dotenv_loaded
     if not _dotenv_loaded:
         load_dotenv(PROJECT_ROOT / ".env", override=False)

@@ -131,3 +131,9 @@ def test_odoo_and_provider_keys_come_from_standard_input(migrated, operator):
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["key_hint"] == "••••3456" and "sk-from-stdin" not in added.stdout
     assert _run("llm", "provider", "delete", name, "--as", email).returncode == 0
+
+
+def test_several_app_processes_without_redis_are_refused_in_one_line():
+    refused = _run("status", env={"WORKBENCH_WORKERS": "2", "REDIS_URL": ""})
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("error: WORKBENCH_WORKERS=2 needs REDIS_URL"), refused.stderr

@@ -11,6 +11,7 @@ import click
 from pydantic import BaseModel, TypeAdapter
 
 from services.core import db
+from services.core.config import SettingError
 from services.core.errors import WorkbenchError
 from services.identity.operator import current_operator
 from services.identity.users import User, require_active
@@ -41,7 +42,7 @@ class WorkbenchGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except WorkbenchError as exc:
+        except (WorkbenchError, SettingError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         finally:
