@@ -34,16 +34,21 @@ def record(conn: psycopg.Connection, kind: str, title: str, *, status: str | Non
 
 _RECENT = r"""
 SELECT occurred_at, kind, title, status, link, detail FROM (
-    SELECT occurred_at, kind, title, status, link, NULL AS detail, id AS seq FROM ip_workbench.activity_log
+    (SELECT occurred_at, kind, title, status, link, NULL AS detail, id AS seq FROM ip_workbench.activity_log
+     ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s)
   UNION ALL
-    SELECT h.executed_at, 'query', left(regexp_replace(btrim(h.sql), '\s+', ' ', 'g'), 120), h.status, NULL, h.sql, NULL
-    FROM ip_workbench.query_history h WHERE %(all_queries)s OR h.user_id = %(me)s
+    (SELECT h.executed_at, 'query', left(regexp_replace(btrim(h.sql), '\s+', ' ', 'g'), 120), h.status, NULL,
+            h.sql, NULL
+     FROM ip_workbench.query_history h WHERE %(all_queries)s OR h.user_id = %(me)s
+     ORDER BY h.executed_at DESC LIMIT %(limit)s)
   UNION ALL
-    SELECT r.created_at, 'agent_run', 'Agent ' || a.name || ': ' || left(r.input_prompt, 80), r.status,
-           '/agents/runs/' || r.id, NULL, NULL
-    FROM ip_workbench.agent_runs r JOIN ip_workbench.agents a ON a.id = r.agent_id WHERE %(agent_runs)s
+    (SELECT r.created_at, 'agent_run', 'Agent ' || a.name || ': ' || left(r.input_prompt, 80), r.status,
+            '/agents/runs/' || r.id, NULL, NULL
+     FROM ip_workbench.agent_runs r JOIN ip_workbench.agents a ON a.id = r.agent_id WHERE %(agent_runs)s
+     ORDER BY r.created_at DESC LIMIT %(limit)s)
 ) AS items ORDER BY occurred_at DESC NULLS LAST, seq DESC NULLS LAST LIMIT %(limit)s
 """
+# Each source is cut to the newest `limit` before the merge: Home reads 3 × limit rows, not every query ever run.
 
 
 def recent(actor: Any, limit: int = 10) -> list[Activity]:
