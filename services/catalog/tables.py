@@ -13,7 +13,7 @@ from services.activity import notify
 from services.activity.notify import Event
 from services.catalog import search as catalog_search
 from services.catalog.postgrest import parse
-from services.core import db
+from services.core import db, row_security
 from services.core.errors import InvalidInput, NotFound
 from services.core.table_names import resolve_table
 from services.identity import audit, users
@@ -117,8 +117,10 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
         changes: dict[str, Any] = {}
         if description is not None:
             changes["description"] = _clean_description(description)
-            conn.execute("UPDATE ip_workbench.tables SET description = %s WHERE id = %s",
-                         (changes["description"], current.id))
+            with row_security.acting_as(conn, actor):
+                row_security.require_changed(conn.execute("UPDATE ip_workbench.tables SET description = %s"
+                                                          " WHERE id = %s", (changes["description"], current.id)),
+                                             f"the description of {current.schema_name}.{current.table_name}")
         if owner_email is not None:
             owner = None
             if owner_email.strip():
@@ -126,7 +128,10 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
                     owner = users.require_active(owner_email, conn=conn).id
                 except NotFound as exc:
                     raise InvalidInput(str(exc)) from exc
-            conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s", (owner, current.id))
+            with row_security.acting_as(conn, actor):
+                row_security.require_changed(conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s",
+                                                          (owner, current.id)),
+                                             f"the owner of {current.schema_name}.{current.table_name}")
             changes["owner"] = users.normalize_email(owner_email) or None
             if changes["owner"] and changes["owner"] != current.owner_email:
                 _notify_owner(conn, current, changes["owner"], actor)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.core import db
+from services.core import db, row_security
 from services.core.errors import InvalidInput, NotAuthenticated, NotFound
 from services.identity import audit, throttle
 from services.identity.auth import hash_token
@@ -45,9 +45,10 @@ def create_key(actor: Any, user_email: str, name: str = "") -> CreatedKey:
             raise InvalidInput(f"{user.email} is disabled; enable the account before giving it a key.")
         prefix = secrets.token_hex(4)
         key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-        row = conn.execute(
-            "INSERT INTO ip_workbench.api_keys (user_id, name, key_prefix, key_hash) VALUES (%s, %s, %s, %s)"
-            " RETURNING id::text, created_at", (user.id, name.strip(), prefix, hash_token(key))).fetchone()
+        with row_security.acting_as(conn, actor):
+            row = conn.execute(
+                "INSERT INTO ip_workbench.api_keys (user_id, name, key_prefix, key_hash) VALUES (%s, %s, %s, %s)"
+                " RETURNING id::text, created_at", (user.id, name.strip(), prefix, hash_token(key))).fetchone()
         audit.record(action="api_key_created", actor=actor, target=user.email, details={"key_prefix": prefix},
                      conn=conn)
     return CreatedKey(key=key, record=ApiKey(row[0], user.email, name.strip(), prefix, row[1], None, None))
@@ -56,7 +57,7 @@ def create_key(actor: Any, user_email: str, name: str = "") -> CreatedKey:
 def list_keys(actor: Any, *, user_email: str | None = None) -> list[ApiKey]:
     """Every key (or one user's), newest first, without secrets (manage_users)."""
     authorize(actor, Permission.MANAGE_USERS)
-    with db.connection() as conn:
+    with db.connection() as conn, row_security.acting_as(conn, actor):
         rows = conn.execute(
             "SELECT k.id::text, u.email, k.name, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at"
             " FROM ip_workbench.api_keys k JOIN ip_workbench.users u ON u.id = k.user_id"
@@ -69,7 +70,7 @@ def revoke_key(actor: Any, key_prefix: str) -> ApiKey:
     """Revoke a key by its prefix (the 8 hex characters after wbk_)."""
     authorize(actor, Permission.MANAGE_USERS)
     prefix = key_prefix.strip().removeprefix(KEY_PREFIX).split("_")[0]
-    with db.connection() as conn:
+    with db.connection() as conn, row_security.acting_as(conn, actor):
         row = conn.execute(
             "UPDATE ip_workbench.api_keys k SET revoked_at = coalesce(revoked_at, now()) FROM ip_workbench.users u"
             " WHERE k.key_prefix = %s AND u.id = k.user_id"

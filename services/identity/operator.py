@@ -15,6 +15,7 @@ class Operator:
     email: str
     role: str = "admin"
     full_name: str = "Server operator"
+    owns_database: bool = True  # row_security.acting_as keeps the owning role for it, as for migrations
 
 
 def current_operator() -> Operator:

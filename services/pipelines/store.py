@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from services.core import db
+from services.core import db, row_security
 from services.core.cron import check_cron, check_timezone, next_run_utc
 from services.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from services.identity import audit
@@ -179,19 +179,21 @@ def apply(actor: Any, spec: PipelineSpec, *, client_address: str | None = None) 
         next_run = _next_run(spec) if enabled else None
         values = (spec.description, spec.domain, Jsonb(spec.definition.to_json()), spec.schedule, spec.timezone,
                   enabled, report.ok, list(spec.webhook_urls), next_run)
-        if existing is None:
-            pipeline_id = conn.execute(
-                "INSERT INTO ip_workbench.pipelines (name, description, domain, definition, schedule, timezone,"
-                " enabled, valid, webhook_urls, next_run_at, owner, version) VALUES"
-                " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1) RETURNING id::text",
-                (spec.name, *values, actor.id)).fetchone()[0]
-            version = 1
-        else:
-            pipeline_id, version = existing.id, existing.version + 1
-            conn.execute(
-                "UPDATE ip_workbench.pipelines SET description = %s, domain = %s, definition = %s, schedule = %s,"
-                " timezone = %s, enabled = %s, valid = %s, webhook_urls = %s, next_run_at = %s, version = %s,"
-                " updated_at = now() WHERE id = %s", (*values, version, pipeline_id))
+        with row_security.acting_as(conn, actor):
+            if existing is None:
+                pipeline_id = conn.execute(
+                    "INSERT INTO ip_workbench.pipelines (name, description, domain, definition, schedule, timezone,"
+                    " enabled, valid, webhook_urls, next_run_at, owner, version) VALUES"
+                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1) RETURNING id::text",
+                    (spec.name, *values, actor.id)).fetchone()[0]
+                version = 1
+            else:
+                pipeline_id, version = existing.id, existing.version + 1
+                row_security.require_changed(conn.execute(
+                    "UPDATE ip_workbench.pipelines SET description = %s, domain = %s, definition = %s,"
+                    " schedule = %s, timezone = %s, enabled = %s, valid = %s, webhook_urls = %s, next_run_at = %s,"
+                    " version = %s, updated_at = now() WHERE id = %s", (*values, version, pipeline_id)),
+                    f"pipeline {spec.name!r}")
         _save_version(conn, pipeline_id, version, spec, actor)
         audit.record(action="pipeline_created" if existing is None else "pipeline_updated", actor=actor,
                      target=f"pipeline:{spec.name}", client_address=client_address, conn=conn,
@@ -218,9 +220,11 @@ def set_schedule(actor: Any, name_or_id: str, schedule: str | None, timezone: st
         require_edit(actor, pipeline, client_address=client_address)
         spec = PipelineSpec(**{**pipeline.spec().__dict__, "schedule": schedule, "timezone": timezone})
         next_run = _next_run(spec) if pipeline.enabled else None
-        conn.execute("UPDATE ip_workbench.pipelines SET schedule = %s, timezone = %s, next_run_at = %s,"
-                     " version = version + 1, updated_at = now() WHERE id = %s",
-                     (schedule, timezone, next_run, pipeline.id))
+        with row_security.acting_as(conn, actor):
+            row_security.require_changed(conn.execute(
+                "UPDATE ip_workbench.pipelines SET schedule = %s, timezone = %s, next_run_at = %s,"
+                " version = version + 1, updated_at = now() WHERE id = %s",
+                (schedule, timezone, next_run, pipeline.id)), f"pipeline {pipeline.name!r}")
         _save_version(conn, pipeline.id, pipeline.version + 1, spec, actor)
         audit.record(action="pipeline_scheduled", actor=actor, target=f"pipeline:{pipeline.name}",
                      client_address=client_address, conn=conn, details={"schedule": schedule, "timezone": timezone})
@@ -236,8 +240,10 @@ def set_enabled(actor: Any, name_or_id: str, enabled: bool, *, client_address: s
         if enabled and not pipeline.valid:
             raise Conflict(f"Pipeline {pipeline.name!r} failed validation when last saved; fix and save it first.")
         next_run = _next_run(pipeline.spec()) if enabled else None
-        conn.execute("UPDATE ip_workbench.pipelines SET enabled = %s, next_run_at = %s, updated_at = now()"
-                     " WHERE id = %s", (enabled, next_run, pipeline.id))
+        with row_security.acting_as(conn, actor):
+            row_security.require_changed(conn.execute(
+                "UPDATE ip_workbench.pipelines SET enabled = %s, next_run_at = %s, updated_at = now()"
+                " WHERE id = %s", (enabled, next_run, pipeline.id)), f"pipeline {pipeline.name!r}")
         audit.record(action="pipeline_enabled" if enabled else "pipeline_disabled", actor=actor,
                      target=f"pipeline:{pipeline.name}", client_address=client_address, conn=conn)
         return find(conn, pipeline.id)
@@ -327,7 +333,9 @@ def delete(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DELETE_PIPELINES, client_address=client_address)
     with db.connection() as conn:
         pipeline = find(conn, name_or_id, lock=True)
-        conn.execute("DELETE FROM ip_workbench.pipelines WHERE id = %s", (pipeline.id,))
+        with row_security.acting_as(conn, actor):
+            row_security.require_changed(conn.execute("DELETE FROM ip_workbench.pipelines WHERE id = %s",
+                                                      (pipeline.id,)), f"pipeline {pipeline.name!r}")
         for node in pipeline.definition.nodes:
             lineage_store.unregister_script(conn, lineage_key(pipeline.id, node.id))
         audit.record(action="pipeline_deleted", actor=actor, target=f"pipeline:{pipeline.name}",

@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from services.activity import alerts
-from services.core import db, migrations
+from services.core import db, migrations, row_security
 from services.core import secrets as secret_box
 from services.core.config import settings
 from services.core.errors import Conflict, InvalidInput, WorkbenchError
@@ -101,8 +101,10 @@ def _holds_workbench() -> bool:
 
 def _placeholder_roles() -> None:
     """The query roles the restored metadata names, created without login when this server lacks them, so
-    the dump's grants to them apply; `query_roles.prepare` gives them their login and password after."""
+    the dump's grants to them apply; `query_roles.prepare` gives them their login and password after. The
+    roles the app acts as for row-level security are created (or repaired) with their grants."""
     with db.connection() as conn:
+        row_security.ensure_roles(conn)
         for (name,) in conn.execute("SELECT role_name FROM ip_workbench.query_roles").fetchall():
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
                 conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
@@ -152,6 +154,7 @@ def restore(path: Path, *, replace: bool = False) -> RestoreResult:
     notes = _restore_privileges(restore_tool, path)
     with db.connection() as conn:
         query_roles.revoke_public_temporary(conn)
+        row_security.ensure_roles(conn)  # again: the dump's grants named this database's roles as they were
     migrations.upgrade("head")  # a backup of an older release moves forward
     try:
         secret_box.verify_key()

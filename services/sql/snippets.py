@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.core import db
+from services.core import db, row_security
 from services.core.errors import InvalidInput, NotFound, PermissionDenied
 from services.identity.rbac import Permission, authorize
 
@@ -55,7 +55,7 @@ def save(actor: Any, name: str, sql_text: str, *, description: str = "", tags: l
     """Save a new snippet owned by the actor (save_sql_snippets)."""
     authorize(actor, Permission.SAVE_SQL_SNIPPETS)
     name, sql_text, tags = _clean(name, sql_text, tags)
-    with db.connection() as conn:
+    with db.connection() as conn, row_security.acting_as(conn, actor):
         new_id = conn.execute(
             "INSERT INTO ip_workbench.sql_snippets (name, description, sql, owner, tags) VALUES (%s, %s, %s, %s, %s)"
             " RETURNING id", (name, description.strip(), sql_text, actor.id, tags)).fetchone()[0]
@@ -105,9 +105,11 @@ def update(actor: Any, snippet_id: str, name: str, sql_text: str, *, description
     snippet = get(actor, snippet_id)
     _require_owner(actor, snippet)
     name, sql_text, tags = _clean(name, sql_text, tags)
-    with db.connection() as conn:
-        conn.execute("UPDATE ip_workbench.sql_snippets SET name = %s, description = %s, sql = %s, tags = %s,"
-                     " updated_at = now() WHERE id = %s", (name, description.strip(), sql_text, tags, snippet.id))
+    with db.connection() as conn, row_security.acting_as(conn, actor):
+        row_security.require_changed(conn.execute(
+            "UPDATE ip_workbench.sql_snippets SET name = %s, description = %s, sql = %s, tags = %s,"
+            " updated_at = now() WHERE id = %s", (name, description.strip(), sql_text, tags, snippet.id)),
+            f"snippet {snippet.name!r}")
     return get(actor, snippet_id)
 
 
@@ -116,5 +118,6 @@ def delete(actor: Any, snippet_id: str) -> None:
     authorize(actor, Permission.SAVE_SQL_SNIPPETS)
     snippet = get(actor, snippet_id)
     _require_owner(actor, snippet)
-    with db.connection() as conn:
-        conn.execute("DELETE FROM ip_workbench.sql_snippets WHERE id = %s", (snippet.id,))
+    with db.connection() as conn, row_security.acting_as(conn, actor):
+        row_security.require_changed(conn.execute("DELETE FROM ip_workbench.sql_snippets WHERE id = %s",
+                                                  (snippet.id,)), f"snippet {snippet.name!r}")

@@ -33,7 +33,7 @@ def test_setup_and_users_on_an_external_postgres(external_database):
     with psycopg.connect(external_database) as conn:
         version = conn.execute("SHOW server_version_num").fetchone()[0]
         assert int(version) >= 140000
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0020_shared_limits"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0021_row_level_security"
         assert conn.execute("SELECT count(*) FROM ip_workbench.audit_log WHERE action = 'user_created'"
                             ).fetchone()[0] == 2
 

@@ -71,4 +71,4 @@ def test_upgrade_downgrade_upgrade(scratch_url):
 
 
 def test_main_database_is_at_head(migrated):
-    assert migrations.current_revision() == "0020_shared_limits"
+    assert migrations.current_revision() == "0021_row_level_security"

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from services.core import migrations
 
 # The head migration of the last landed release; move it forward when a release adds migrations.
-PREVIOUS_RELEASE = "0019_catalog_keys"
+PREVIOUS_RELEASE = "0020_shared_limits"
 WORKBENCH = str(Path(sys.executable).parent / "workbench")
 USER_ID, TABLE_ID, SOURCE_ID, LINEAGE_ID = (str(uuid.uuid4()) for _ in range(4))
 FILL = f"""
