@@ -12,6 +12,7 @@ from services.core.scheduler import Scheduler
 from services.identity.rbac import Permission
 from services.runtime.jobs import scheduled_jobs
 from services.runtime.worker import BackgroundWorker, default_name
+from workbench import socket_owners
 from workbench.api.app import api
 from workbench.pages.admin import admin_page
 from workbench.pages.agents import registry_page, run_page, runs_page
@@ -79,6 +80,9 @@ async def _scheduler():
 
 
 app.register_lifespan_task(_scheduler)
+if settings().redis_url:  # several processes: a browser reconnecting after one died keeps its state
+    socket_owners.install()
+    app.register_lifespan_task(socket_owners.lifespan_task(app))
 
 app.add_page(login_page, route="/login", title="Sign in · Workbench", on_load=AuthState.login_page_load)
 app.add_page(home_page, route="/", title="Home · Workbench",

@@ -66,6 +66,7 @@ def test_load_more_after_the_processes_restarted_says_run_again(page: Page, app_
     expect(page.locator("#load-more")).to_be_visible()
 
     # Restart every app process (granian reloads its workers on SIGHUP): the open cursor dies with its process.
+    token = page.evaluate("() => window.sessionStorage.getItem('token')")
     old = _serving_processes(app_url)
     supervisor = _supervisor(next(iter(old)))
     os.kill(supervisor, signal.SIGHUP)
@@ -75,6 +76,8 @@ def test_load_more_after_the_processes_restarted_says_run_again(page: Page, app_
 
     page.click("#load-more")
     expect(page.locator("#sql-error")).to_contain_text("These results expired")
+    # The browser kept its own state: Reflex did not take the reconnect for a second tab of a dead process.
+    assert page.evaluate("() => window.sessionStorage.getItem('token')") == token
     expect(page.locator("#load-more")).to_have_count(0)
     expect(page.locator("#result-summary")).to_contain_text("1,000+ rows")  # the rows already shown stay
     screenshot(page, "sql-load-more-after-restart")
