@@ -75,7 +75,8 @@ def validate(sql: str, schema: dict[str, dict[str, str]], question: str | None =
     except OptimizeError as exc:
         if "alias already used" in str(exc).lower():
             raise InvalidInput(f"{exc}. Give every table in the query its own alias.") from exc
-        raise InvalidInput(f"{exc}. {_where_columns_are(str(exc), schema)}".strip()) from exc
+        hint = _undefined_alias(str(exc), tree) or _where_columns_are(str(exc), schema)
+        raise InvalidInput(f"{exc}. {hint}".strip()) from exc
     if question is not None:
         _check_filters_asked_for(tree, question)  # last: the query is otherwise valid
     return sql.strip()
@@ -108,6 +109,26 @@ def _check_filters_asked_for(tree: exp.Expression, question: str) -> None:
     if unasked:
         listed = ", ".join(repr(v) for v in unasked)
         raise UnaskedFilter(f"The question does not ask to filter on {listed}: remove that condition.")
+
+
+def _undefined_alias(message: str, tree: exp.Expression) -> str:
+    """A repair hint when a column is qualified with a name no table in the query goes by."""
+    found = re.search(r"for table: '([^']+)'", message)
+    if not found:
+        return ""
+    named = {}
+    for table in tree.find_all(exp.Table):
+        named[table.alias_or_name.lower()] = f"{table.db}.{table.name}" if table.db else table.name
+    for source in [*tree.find_all(exp.Subquery), *tree.find_all(exp.CTE)]:
+        if source.alias:
+            named[source.alias.lower()] = source.alias
+    qualifier = found.group(1).lower()
+    if qualifier in named:
+        return ""
+    listed = ", ".join(f"{full} AS {alias}" if alias != full.split(".")[-1].lower() else full
+                       for alias, full in named.items())
+    return (f"{qualifier} is not a name of any table in this query ({listed}): qualify each column with the"
+            " alias its table has in FROM or JOIN, or give the table that alias.")
 
 
 def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:
