@@ -1,5 +1,5 @@
-"""Row-level security as defence in depth (PRD §6): the catalog's tables, pipelines, SQL snippets and API keys
-refuse, in the database, what the permission matrix refuses, even when a service function forgot its check.
+"""Row-level security as defence in depth (PRD §6): the catalog's tables, pipelines, SQL snippets, API keys and
+agents refuse, in the database, what the permission matrix refuses, even when a service function forgot its check.
 
 The app acts for a user by `SET LOCAL ROLE wb_<database>_as_<role>` (one non-owner role per Workbench role,
 holding the matrix's table privileges) and `SET LOCAL workbench.user_id` (the policies' key); the user's role
@@ -22,7 +22,7 @@ down_revision = "0020_shared_limits"
 branch_labels = None
 depends_on = None
 
-SECURED = ("tables", "pipelines", "sql_snippets", "api_keys")
+SECURED = ("tables", "pipelines", "sql_snippets", "api_keys", "agents")
 
 
 def upgrade() -> None:
@@ -55,7 +55,9 @@ DECLARE
                          "DELETE": ["admin"]},
         "sql_snippets": {"SELECT": ["viewer", "engineer", "admin", "service"],
                          "INSERT, UPDATE, DELETE": ["viewer", "engineer", "admin"]},
-        "api_keys":     {"SELECT, INSERT, UPDATE, DELETE": ["admin"]}
+        "api_keys":     {"SELECT, INSERT, UPDATE, DELETE": ["admin"]},
+        "agents":       {"SELECT, INSERT, UPDATE": ["engineer", "service"],
+                         "SELECT, INSERT, UPDATE, DELETE": ["admin"]}
     }';
     secured text;
     privilege text;
@@ -122,6 +124,15 @@ CREATE POLICY snippets_remove ON ip_workbench.sql_snippets FOR DELETE USING (
 ALTER TABLE ip_workbench.api_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY api_keys_admins ON ip_workbench.api_keys FOR ALL
     USING (ip_workbench.acting_user_role() = 'admin') WITH CHECK (ip_workbench.acting_user_role() = 'admin');
+
+ALTER TABLE ip_workbench.agents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agents_read ON ip_workbench.agents FOR SELECT
+    USING (ip_workbench.acting_user_role() IN ('engineer', 'admin', 'service'));
+CREATE POLICY agents_add ON ip_workbench.agents FOR INSERT WITH CHECK (
+    ip_workbench.acting_user_role() IN ('engineer', 'admin', 'service') AND created_by = ip_workbench.acting_user_id());
+CREATE POLICY agents_edit ON ip_workbench.agents FOR UPDATE
+    USING (ip_workbench.acting_user_role() IN ('engineer', 'admin', 'service'));
+CREATE POLICY agents_remove ON ip_workbench.agents FOR DELETE USING (ip_workbench.acting_user_role() = 'admin');
 """)
 
 

@@ -16,7 +16,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from services.agents.tools import check_tool_ids
-from services.core import db
+from services.core import db, row_security
 from services.core.errors import InvalidInput, NotFound
 from services.identity import audit
 from services.identity.rbac import Permission, authorize
@@ -145,22 +145,24 @@ def apply(actor: Any, spec: AgentSpec, *, client_address: str | None = None) -> 
     with db.connection() as conn:
         current = conn.execute(_SELECT + " WHERE name = %s FOR UPDATE", (spec.name,)).fetchone()
         if current is None:
-            agent_id = conn.execute(
-                "INSERT INTO ip_workbench.agents (name, description, tools, model, system_prompt, temperature,"
-                " max_tokens, budget_usd, max_steps, tool_calling, created_by, updated_by) VALUES (%s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id::text",
-                (spec.name, *values, actor.id, actor.id)).fetchone()[0]
+            with row_security.acting_as(conn, actor):
+                agent_id = conn.execute(
+                    "INSERT INTO ip_workbench.agents (name, description, tools, model, system_prompt, temperature,"
+                    " max_tokens, budget_usd, max_steps, tool_calling, created_by, updated_by) VALUES (%s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id::text",
+                    (spec.name, *values, actor.id, actor.id)).fetchone()[0]
             version, created = 1, True
         else:
             existing = _agent(current)
             if existing.spec == spec:
                 return existing, False
             agent_id, version, created = existing.id, existing.version + 1, False
-            conn.execute("UPDATE ip_workbench.agents SET description = %s, tools = %s, model = %s, system_prompt = %s,"
-                         " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, tool_calling = %s,"
-                         " version = %s,"
-                         " updated_by = %s, updated_at = now() WHERE id = %s",
-                         (*values, version, actor.id, agent_id))
+            with row_security.acting_as(conn, actor):
+                row_security.require_changed(conn.execute(
+                    "UPDATE ip_workbench.agents SET description = %s, tools = %s, model = %s, system_prompt = %s,"
+                    " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, tool_calling = %s,"
+                    " version = %s, updated_by = %s, updated_at = now() WHERE id = %s",
+                    (*values, version, actor.id, agent_id)), f"agent {spec.name!r}")
         conn.execute("INSERT INTO ip_workbench.agent_versions (agent_id, version, definition, changed_by)"
                      " VALUES (%s, %s, %s, %s)", (agent_id, version, Jsonb(spec.as_json()), actor.id))
         audit.record(action="agent_created" if created else "agent_updated", actor=actor, target=spec.name,
@@ -187,7 +189,9 @@ def deploy(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DEPLOY_AGENTS, client_address=client_address)
     with db.connection() as conn:
         agent = find(conn, name_or_id)
-        conn.execute("UPDATE ip_workbench.agents SET deployed = true WHERE id = %s", (agent.id,))
+        with row_security.acting_as(conn, actor):
+            row_security.require_changed(conn.execute("UPDATE ip_workbench.agents SET deployed = true WHERE id = %s",
+                                                      (agent.id,)), f"agent {agent.spec.name!r}")
         audit.record(action="agent_deployed", actor=actor, target=agent.spec.name, client_address=client_address,
                      conn=conn)
         return find(conn, agent.id)
@@ -198,6 +202,8 @@ def delete(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DELETE_AGENTS, client_address=client_address)
     with db.connection() as conn:
         agent = find(conn, name_or_id)
-        conn.execute("DELETE FROM ip_workbench.agents WHERE id = %s", (agent.id,))
+        with row_security.acting_as(conn, actor):
+            row_security.require_changed(conn.execute("DELETE FROM ip_workbench.agents WHERE id = %s", (agent.id,)),
+                                         f"agent {agent.spec.name!r}")
         audit.record(action="agent_deleted", actor=actor, target=agent.spec.name, client_address=client_address,
                      conn=conn)

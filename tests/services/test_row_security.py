@@ -9,6 +9,7 @@ import uuid
 import psycopg
 import pytest
 
+from services.agents import registry as agents
 from services.catalog import tables as catalog
 from services.core import db, row_security
 from services.core.errors import PermissionDenied
@@ -18,7 +19,7 @@ from services.pipelines.definition import parse_spec
 from services.sql import snippets
 from tests.warehouse import source_table
 
-SECURED = ("tables", "pipelines", "sql_snippets", "api_keys")
+SECURED = ("tables", "pipelines", "sql_snippets", "api_keys", "agents")
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def checks_forgotten(monkeypatch):
     def allow(*_args, **_kwargs) -> None:
         return None
 
-    for module in (store, catalog, snippets, api_keys):
+    for module in (store, catalog, snippets, api_keys, agents):
         for name in ("authorize", "authorize_catalog_edit"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, allow)
@@ -179,6 +180,34 @@ def test_api_keys_are_refused_to_everyone_but_admins_unchecked(migrated, make_us
             api_keys.revoke_key(actor, created.record.key_prefix)
     assert api_keys.authenticate(created.key)[0].email == holder.email  # still live
     assert [k.key_prefix for k in api_keys.list_keys(admin, user_email=holder.email)] == [created.record.key_prefix]
+
+
+def _agent_row(name: str) -> tuple | None:
+    with db.connection() as conn:
+        return conn.execute("SELECT version, deployed, description FROM ip_workbench.agents WHERE name = %s",
+                            (name,)).fetchone()
+
+
+def test_agents_are_refused_to_viewers_and_deleted_only_by_admins_unchecked(migrated, make_user, checks_forgotten):
+    engineer, _ = make_user("engineer")
+    viewer, _ = make_user("viewer")
+    admin, _ = make_user("admin")
+    name = f"rls agent {uuid.uuid4().hex[:8]}"
+    spec = {"name": name, "tools": ["calculator"], "budget_usd": 1}
+    agents.apply(engineer, agents.parse_spec(spec))
+    before = _agent_row(name)
+    with pytest.raises(PermissionDenied, match="database refused.*permission denied for table agents"):
+        agents.apply(viewer, agents.parse_spec({**spec, "description": "taken over"}))
+    with pytest.raises(PermissionDenied, match="database refused"):
+        agents.apply(viewer, agents.parse_spec({**spec, "name": f"{name} forged"}))
+    with pytest.raises(PermissionDenied, match="database refused"):
+        agents.deploy(viewer, name)
+    for actor in (viewer, engineer):  # the matrix: Delete Agents is admins' only
+        with pytest.raises(PermissionDenied, match="database refused"):
+            agents.delete(actor, name)
+    assert _agent_row(name) == before and _agent_row(f"{name} forged") is None
+    agents.delete(admin, name)
+    assert _agent_row(name) is None
 
 
 def test_acting_needs_a_real_role_and_leaves_the_owner_role_after(migrated, make_user, operator):
