@@ -106,10 +106,21 @@ def _messages(question: str, tables_text: str, history: list[tuple[str, str]], e
                      {"role": "assistant", "content": f"```sql\n{earlier_sql}\n```"}]
     follow = " (a follow-up: change the previous query accordingly)" if history else ""
     messages.append({"role": "user", "content": question + follow})
+    seen: set[str] = set()
     for attempt in attempts:
+        repeated = _same_sql(attempt.sql) in seen
+        seen.add(_same_sql(attempt.sql))
+        feedback = (f"That is the query that failed before, unchanged, and it fails the same way: {attempt.error}\n"
+                    "Write a different query that fixes this." if repeated else
+                    f"That query failed: {attempt.error}\nWrite a corrected query.")
         messages += [{"role": "assistant", "content": f"```sql\n{attempt.sql}\n```"},
-                     {"role": "user", "content": f"That query failed: {attempt.error}\nWrite a corrected query."}]
+                     {"role": "user", "content": feedback}]
     return messages
+
+
+def _same_sql(sql: str) -> str:
+    """A query's text with case and spacing ignored, to notice a repair that repeats a failed query."""
+    return " ".join(sql.lower().replace(";", " ").split())
 
 
 def _explanation(reply: str, labelled: re.Match | None) -> str:
@@ -174,6 +185,12 @@ def _agreed(candidates: list[_Candidate]) -> _Candidate | None:
     return valid[0] if valid else None
 
 
+def _failed_to_record(candidates: list[_Candidate], attempts: list[Attempt]) -> _Candidate:
+    """Of failed repair candidates, the first that is not a query already tried (it tells the model more)."""
+    tried = {_same_sql(a.sql) for a in attempts}
+    return next((c for c in candidates if _same_sql(c.sql) not in tried), candidates[0])
+
+
 def ask(actor: Any, question: str, *, conversation_id: str | None = None, model: str | None = None,
         client_address: str | None = None, progress: Callable[[str], None] | None = None) -> GenieAnswer:
     """Answer a question about the warehouse (use_ai_assist); never changes data. `model`: one the LLM
@@ -225,7 +242,8 @@ def ask(actor: Any, question: str, *, conversation_id: str | None = None, model:
             break
         chosen = _agreed(candidates)
         if chosen is None:
-            answer.attempts.append(Attempt(candidates[0].sql, str(candidates[0].error)))
+            failed = _failed_to_record(candidates, answer.attempts)
+            answer.attempts.append(Attempt(failed.sql, str(failed.error)))
             fallback = fallback or next((c for c in candidates if c.soft), None)
             if attempt < MAX_ATTEMPTS - 1 or fallback is None:
                 continue

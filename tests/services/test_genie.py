@@ -253,3 +253,33 @@ def test_a_filter_on_a_value_the_question_never_names_goes_back_as_a_soft_failur
     assert validate("SELECT 1 FROM gold.finance_expenses WHERE department = 'Sales' AND status = 'draft'", schema,
                     "drafts of the sales dept") is not None
     assert validate(sql, schema) == sql  # no question: no check
+
+
+def _repair_script(peer, first: str, repairs: tuple[str, str], final: str) -> None:
+    peer.will(*[("ok", f"```sql\n{sql}\n```\nExplanation: vendors by expenses.")
+                for sql in (first, *repairs, final, final)])
+
+
+BAD_ALIAS = "SELECT gf.vendor, count(*) AS n FROM gold.finance_expenses f GROUP BY 1"
+BAD_COLUMN = "SELECT f.vendor, f.nope FROM gold.finance_expenses f"
+TOP_FIVE = "SELECT f.vendor, count(*) AS n FROM gold.finance_expenses f GROUP BY f.vendor ORDER BY n DESC LIMIT 5"
+
+
+def test_a_repair_that_repeats_the_failed_query_is_told_so(peer, demo_warehouse, make_user):
+    engineer, _ = make_user("engineer")
+    _repair_script(peer, BAD_ALIAS, (BAD_ALIAS, BAD_ALIAS.lower()), TOP_FIVE)
+    answer = ask(engineer, "Which five vendors have the most expenses?")
+    assert answer.status == "answered" and answer.sql == TOP_FIVE, answer.message
+    assert [a.sql for a in answer.attempts] == [BAD_ALIAS, BAD_ALIAS]
+    first_feedback, second_feedback = [m["content"] for m in peer.requests[3]["messages"] if m["role"] == "user"][-2:]
+    assert first_feedback.startswith("That query failed:") and "gf is not a name of any table" in first_feedback
+    assert "failed before, unchanged" in second_feedback and "Write a different query" in second_feedback
+
+
+def test_a_new_failed_repair_is_kept_over_a_repeated_one(peer, demo_warehouse, make_user):
+    engineer, _ = make_user("engineer")
+    _repair_script(peer, BAD_ALIAS, (BAD_ALIAS, BAD_COLUMN), TOP_FIVE)
+    answer = ask(engineer, "Which five vendors have the most expenses?")
+    assert answer.status == "answered" and answer.sql == TOP_FIVE, answer.message
+    assert [a.sql for a in answer.attempts] == [BAD_ALIAS, BAD_COLUMN]
+    assert not any("unchanged" in m["content"] for m in peer.requests[3]["messages"])
