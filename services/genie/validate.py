@@ -75,7 +75,7 @@ def validate(sql: str, schema: dict[str, dict[str, str]], question: str | None =
     except OptimizeError as exc:
         if "alias already used" in str(exc).lower():
             raise InvalidInput(f"{exc}. Give every table in the query its own alias.") from exc
-        hint = _undefined_alias(str(exc), tree) or _where_columns_are(str(exc), schema)
+        hint = _undefined_alias(str(exc), tree, schema) or _where_columns_are(str(exc), schema)
         raise InvalidInput(f"{exc}. {hint}".strip()) from exc
     if question is not None:
         _check_filters_asked_for(tree, question)  # last: the query is otherwise valid
@@ -111,9 +111,10 @@ def _check_filters_asked_for(tree: exp.Expression, question: str) -> None:
         raise UnaskedFilter(f"The question does not ask to filter on {listed}: remove that condition.")
 
 
-def _undefined_alias(message: str, tree: exp.Expression) -> str:
-    """A repair hint when a column is qualified with a name no table in the query goes by."""
-    found = re.search(r"for table: '([^']+)'", message)
+def _undefined_alias(message: str, tree: exp.Expression, schema: dict[str, dict[str, str]]) -> str:
+    """A repair hint when a column is qualified with a name no table in the query goes by: the names there
+    are, and which of their columns is meant (the same name, else the closest)."""
+    found = re.search(r"Column '([^']+)' could not be resolved for table: '([^']+)'", message)
     if not found:
         return ""
     named = {}
@@ -122,13 +123,23 @@ def _undefined_alias(message: str, tree: exp.Expression) -> str:
     for source in [*tree.find_all(exp.Subquery), *tree.find_all(exp.CTE)]:
         if source.alias:
             named[source.alias.lower()] = source.alias
-    qualifier = found.group(1).lower()
+    column, qualifier = found.group(1).lower(), found.group(2).lower()
     if qualifier in named:
         return ""
     listed = ", ".join(f"{full} AS {alias}" if alias != full.split(".")[-1].lower() else full
                        for alias, full in named.items())
-    return (f"{qualifier} is not a name of any table in this query ({listed}): qualify each column with the"
+    hint = (f"{qualifier} is not a name of any table in this query ({listed}): qualify each column with the"
             " alias its table has in FROM or JOIN, or give the table that alias.")
+    columns = {f"{alias}.{c.lower()}": c.lower() for alias, full in named.items()
+               for c in schema.get(full.lower(), {})}
+    exact = [name for name, bare in columns.items() if bare == column]
+    ranked = difflib.get_close_matches(column, list(dict.fromkeys(columns.values())), n=1, cutoff=0.7)
+    close = [name for name, bare in columns.items() if bare in ranked]
+    if exact:
+        return f"{hint} Write {' or '.join(exact)}."
+    if close:
+        return f"{hint} {column} is not a column of those tables either; the closest: {', '.join(close)}."
+    return hint
 
 
 def _where_columns_are(message: str, schema: dict[str, dict[str, str]]) -> str:

@@ -33,7 +33,9 @@ def test_writes_are_refused_whatever_their_shape(sql):
     ("SELECT 1; SELECT 2", "exactly one"),
     ("SELEC vendor FROM", "parse"),
     ("SELECT gf.vendor, sum(f.amount_php) FROM gold.finance_expenses f GROUP BY 1",
-     r"gf is not a name of any table in this query \(gold.finance_expenses AS f\)"),
+     r"gf is not a name of any table in this query \(gold.finance_expenses AS f\).* Write f.vendor\."),
+    ("SELECT sum(gf.amount) FROM gold.finance_expenses f",
+     "amount is not a column of those tables either; the closest: f.amount_php"),
 ])
 def test_invalid_sql_gets_a_reason_for_the_model(sql, reason):
     with pytest.raises(InvalidInput, match=reason):
