@@ -157,12 +157,12 @@ def apply(actor: Any, spec: AgentSpec, *, client_address: str | None = None) -> 
             if existing.spec == spec:
                 return existing, False
             agent_id, version, created = existing.id, existing.version + 1, False
-            with row_security.acting_as(conn, actor):
-                row_security.require_changed(conn.execute(
-                    "UPDATE ip_workbench.agents SET description = %s, tools = %s, model = %s, system_prompt = %s,"
-                    " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, tool_calling = %s,"
-                    " version = %s, updated_by = %s, updated_at = now() WHERE id = %s",
-                    (*values, version, actor.id, agent_id)), f"agent {spec.name!r}")
+            row_security.change_as(
+                conn, actor, f"agent {spec.name!r}",
+                "UPDATE ip_workbench.agents SET description = %s, tools = %s, model = %s, system_prompt = %s,"
+                " temperature = %s, max_tokens = %s, budget_usd = %s, max_steps = %s, tool_calling = %s,"
+                " version = %s, updated_by = %s, updated_at = now() WHERE id = %s",
+                (*values, version, actor.id, agent_id))
         conn.execute("INSERT INTO ip_workbench.agent_versions (agent_id, version, definition, changed_by)"
                      " VALUES (%s, %s, %s, %s)", (agent_id, version, Jsonb(spec.as_json()), actor.id))
         audit.record(action="agent_created" if created else "agent_updated", actor=actor, target=spec.name,
@@ -189,9 +189,8 @@ def deploy(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DEPLOY_AGENTS, client_address=client_address)
     with db.connection() as conn:
         agent = find(conn, name_or_id)
-        with row_security.acting_as(conn, actor):
-            row_security.require_changed(conn.execute("UPDATE ip_workbench.agents SET deployed = true WHERE id = %s",
-                                                      (agent.id,)), f"agent {agent.spec.name!r}")
+        row_security.change_as(conn, actor, f"agent {agent.spec.name!r}",
+                               "UPDATE ip_workbench.agents SET deployed = true WHERE id = %s", (agent.id,))
         audit.record(action="agent_deployed", actor=actor, target=agent.spec.name, client_address=client_address,
                      conn=conn)
         return find(conn, agent.id)
@@ -202,8 +201,7 @@ def delete(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DELETE_AGENTS, client_address=client_address)
     with db.connection() as conn:
         agent = find(conn, name_or_id)
-        with row_security.acting_as(conn, actor):
-            row_security.require_changed(conn.execute("DELETE FROM ip_workbench.agents WHERE id = %s", (agent.id,)),
-                                         f"agent {agent.spec.name!r}")
+        row_security.change_as(conn, actor, f"agent {agent.spec.name!r}",
+                               "DELETE FROM ip_workbench.agents WHERE id = %s", (agent.id,))
         audit.record(action="agent_deleted", actor=actor, target=agent.spec.name, client_address=client_address,
                      conn=conn)

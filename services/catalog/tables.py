@@ -117,10 +117,9 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
         changes: dict[str, Any] = {}
         if description is not None:
             changes["description"] = _clean_description(description)
-            with row_security.acting_as(conn, actor):
-                row_security.require_changed(conn.execute("UPDATE ip_workbench.tables SET description = %s"
-                                                          " WHERE id = %s", (changes["description"], current.id)),
-                                             f"the description of {current.schema_name}.{current.table_name}")
+            row_security.change_as(conn, actor, f"the description of {current.schema_name}.{current.table_name}",
+                                   "UPDATE ip_workbench.tables SET description = %s WHERE id = %s",
+                                   (changes["description"], current.id))
         if owner_email is not None:
             owner = None
             if owner_email.strip():
@@ -128,10 +127,8 @@ def edit_table(actor: Any, qualified: str, *, description: str | None = None, ow
                     owner = users.require_active(owner_email, conn=conn).id
                 except NotFound as exc:
                     raise InvalidInput(str(exc)) from exc
-            with row_security.acting_as(conn, actor):
-                row_security.require_changed(conn.execute("UPDATE ip_workbench.tables SET owner = %s WHERE id = %s",
-                                                          (owner, current.id)),
-                                             f"the owner of {current.schema_name}.{current.table_name}")
+            row_security.change_as(conn, actor, f"the owner of {current.schema_name}.{current.table_name}",
+                                   "UPDATE ip_workbench.tables SET owner = %s WHERE id = %s", (owner, current.id))
             changes["owner"] = users.normalize_email(owner_email) or None
             if changes["owner"] and changes["owner"] != current.owner_email:
                 _notify_owner(conn, current, changes["owner"], actor)

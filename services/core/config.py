@@ -210,7 +210,7 @@ def _backend_processes(read: _Reader) -> int:
     workers = read.whole("WORKBENCH_WORKERS", 1, minimum=1)
     if workers > 1 and not read.text("REDIS_URL"):
         raise SettingError(f"WORKBENCH_WORKERS={workers} needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): several app"
-                         " processes keep each browser's state in Redis. Set REDIS_URL or run one process.")
+                           " processes keep each browser's state in Redis. Set REDIS_URL or run one process.")
     return workers
 
 

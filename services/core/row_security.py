@@ -67,3 +67,12 @@ def require_changed(cursor: psycopg.Cursor, what: str) -> None:
     """PermissionDenied when a write acting for a user touched no row: the policies hid the row from it."""
     if cursor.rowcount == 0:
         raise PermissionDenied(f"The database refused to change {what}: it is not yours to change.")
+
+
+def change_as(conn: psycopg.Connection, actor: Any, what: str, statement: str, params: Any) -> psycopg.Cursor:
+    """One UPDATE or DELETE acting as the actor; PermissionDenied when the database refuses it or it touched
+    no row (`what` names the thing, for the message)."""
+    with acting_as(conn, actor):
+        cursor = conn.execute(statement, params)
+        require_changed(cursor, what)
+    return cursor

@@ -108,8 +108,9 @@ def _messages(question: str, tables_text: str, history: list[tuple[str, str]], e
     messages.append({"role": "user", "content": question + follow})
     seen: set[str] = set()
     for attempt in attempts:
-        repeated = _same_sql(attempt.sql) in seen
-        seen.add(_same_sql(attempt.sql))
+        text = _same_sql(attempt.sql)
+        repeated = text in seen
+        seen.add(text)
         feedback = (f"That is the query that failed before, unchanged, and it fails the same way: {attempt.error}\n"
                     "Write a different query that fixes this." if repeated else
                     f"That query failed: {attempt.error}\nWrite a corrected query.")

@@ -220,11 +220,10 @@ def set_schedule(actor: Any, name_or_id: str, schedule: str | None, timezone: st
         require_edit(actor, pipeline, client_address=client_address)
         spec = PipelineSpec(**{**pipeline.spec().__dict__, "schedule": schedule, "timezone": timezone})
         next_run = _next_run(spec) if pipeline.enabled else None
-        with row_security.acting_as(conn, actor):
-            row_security.require_changed(conn.execute(
-                "UPDATE ip_workbench.pipelines SET schedule = %s, timezone = %s, next_run_at = %s,"
-                " version = version + 1, updated_at = now() WHERE id = %s",
-                (schedule, timezone, next_run, pipeline.id)), f"pipeline {pipeline.name!r}")
+        row_security.change_as(conn, actor, f"pipeline {pipeline.name!r}",
+                               "UPDATE ip_workbench.pipelines SET schedule = %s, timezone = %s, next_run_at = %s,"
+                               " version = version + 1, updated_at = now() WHERE id = %s",
+                               (schedule, timezone, next_run, pipeline.id))
         _save_version(conn, pipeline.id, pipeline.version + 1, spec, actor)
         audit.record(action="pipeline_scheduled", actor=actor, target=f"pipeline:{pipeline.name}",
                      client_address=client_address, conn=conn, details={"schedule": schedule, "timezone": timezone})
@@ -240,10 +239,9 @@ def set_enabled(actor: Any, name_or_id: str, enabled: bool, *, client_address: s
         if enabled and not pipeline.valid:
             raise Conflict(f"Pipeline {pipeline.name!r} failed validation when last saved; fix and save it first.")
         next_run = _next_run(pipeline.spec()) if enabled else None
-        with row_security.acting_as(conn, actor):
-            row_security.require_changed(conn.execute(
-                "UPDATE ip_workbench.pipelines SET enabled = %s, next_run_at = %s, updated_at = now()"
-                " WHERE id = %s", (enabled, next_run, pipeline.id)), f"pipeline {pipeline.name!r}")
+        row_security.change_as(conn, actor, f"pipeline {pipeline.name!r}",
+                               "UPDATE ip_workbench.pipelines SET enabled = %s, next_run_at = %s, updated_at = now()"
+                               " WHERE id = %s", (enabled, next_run, pipeline.id))
         audit.record(action="pipeline_enabled" if enabled else "pipeline_disabled", actor=actor,
                      target=f"pipeline:{pipeline.name}", client_address=client_address, conn=conn)
         return find(conn, pipeline.id)
@@ -333,9 +331,8 @@ def delete(actor: Any, name_or_id: str, *, client_address: str | None = None) ->
     authorize(actor, Permission.DELETE_PIPELINES, client_address=client_address)
     with db.connection() as conn:
         pipeline = find(conn, name_or_id, lock=True)
-        with row_security.acting_as(conn, actor):
-            row_security.require_changed(conn.execute("DELETE FROM ip_workbench.pipelines WHERE id = %s",
-                                                      (pipeline.id,)), f"pipeline {pipeline.name!r}")
+        row_security.change_as(conn, actor, f"pipeline {pipeline.name!r}",
+                               "DELETE FROM ip_workbench.pipelines WHERE id = %s", (pipeline.id,))
         for node in pipeline.definition.nodes:
             lineage_store.unregister_script(conn, lineage_key(pipeline.id, node.id))
         audit.record(action="pipeline_deleted", actor=actor, target=f"pipeline:{pipeline.name}",

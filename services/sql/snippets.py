@@ -105,11 +105,11 @@ def update(actor: Any, snippet_id: str, name: str, sql_text: str, *, description
     snippet = get(actor, snippet_id)
     _require_owner(actor, snippet)
     name, sql_text, tags = _clean(name, sql_text, tags)
-    with db.connection() as conn, row_security.acting_as(conn, actor):
-        row_security.require_changed(conn.execute(
-            "UPDATE ip_workbench.sql_snippets SET name = %s, description = %s, sql = %s, tags = %s,"
-            " updated_at = now() WHERE id = %s", (name, description.strip(), sql_text, tags, snippet.id)),
-            f"snippet {snippet.name!r}")
+    with db.connection() as conn:
+        row_security.change_as(conn, actor, f"snippet {snippet.name!r}",
+                               "UPDATE ip_workbench.sql_snippets SET name = %s, description = %s, sql = %s, tags = %s,"
+                               " updated_at = now() WHERE id = %s",
+                               (name, description.strip(), sql_text, tags, snippet.id))
     return get(actor, snippet_id)
 
 
@@ -118,6 +118,6 @@ def delete(actor: Any, snippet_id: str) -> None:
     authorize(actor, Permission.SAVE_SQL_SNIPPETS)
     snippet = get(actor, snippet_id)
     _require_owner(actor, snippet)
-    with db.connection() as conn, row_security.acting_as(conn, actor):
-        row_security.require_changed(conn.execute("DELETE FROM ip_workbench.sql_snippets WHERE id = %s",
-                                                  (snippet.id,)), f"snippet {snippet.name!r}")
+    with db.connection() as conn:
+        row_security.change_as(conn, actor, f"snippet {snippet.name!r}",
+                               "DELETE FROM ip_workbench.sql_snippets WHERE id = %s", (snippet.id,))
