@@ -57,7 +57,8 @@ def left_out() -> list[str]:
     """What a backup never holds, for the person keeping it."""
     where = "WORKBENCH_SECRET_KEY" if settings().secret_key else f"the key file {settings().secret_key_file}"
     return [f"the secrets key ({where}): keep a copy apart from the backups; a restore needs it to read stored"
-            " secrets", "database roles (cluster-wide): the query roles are re-created on restore"]
+            " secrets",
+            "database roles (cluster-wide): the query roles and the roles the app acts as are re-created on restore"]
 
 
 def _tool(name: str) -> str:
